@@ -1,0 +1,1 @@
+"""Pure clinical rules: stdlib and dataclasses only; ``now`` and time zones are passed in."""
