@@ -1,0 +1,35 @@
+"""Dosing Diary: the application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from backend.config import Settings
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app: settings, database, API blueprints, web front end, CLI."""
+    from backend import api, cli, web
+    from backend.api import hooks
+    from backend.db import db  # imported here: a package-level name `db` would shadow the module
+
+    settings = Settings.from_env(dict(config.pop("ENV", {})) if config and "ENV" in config else None)
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(
+        SETTINGS=settings,
+        DATABASE_URL=settings.database_url,
+        SECRET_KEY=settings.token_pepper,
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        JSON_SORT_KEYS=False,
+    )
+    if config:
+        app.config.update(config)
+    db.init_app(app)
+    hooks.init_app(app)
+    api.init_app(app)
+    app.register_blueprint(web.bp)
+    cli.init_app(app)
+    return app

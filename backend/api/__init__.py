@@ -1,0 +1,49 @@
+"""The HTTP API (flask-smorest): one Blueprint per resource, mounted under /api/v1."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api as SmorestApi
+from werkzeug.exceptions import HTTPException
+
+from backend.api.limits import limiter
+
+API_CONFIG = {
+    "API_TITLE": "Dosing Diary API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+}
+
+
+class Api(SmorestApi):
+    """flask-smorest's Api, with the ``Allow`` header on 405 answers (RFC 9110)."""
+
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[no-untyped-def]
+        payload, code, headers = super().handle_http_exception(error)
+        valid = getattr(error, "valid_methods", None)
+        if code == 405 and valid:
+            headers = {**headers, "Allow": ", ".join(valid)}
+        if "message" not in payload and error.description and code != 500:
+            payload["message"] = error.description
+        return payload, code, headers
+
+
+def init_app(app: Flask) -> None:
+    """Attach the API and every resource blueprint to ``app``."""
+    from backend.api import auth, device, health, participants, sites
+
+    for key, value in API_CONFIG.items():
+        app.config.setdefault(key, value)
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}},
+    )
+    api = Api(app)
+    limiter.init_app(app)
+    for module in (auth, sites, participants, device, health):
+        api.register_blueprint(module.blp)
+    app.extensions["smorest_api"] = api

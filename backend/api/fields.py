@@ -1,0 +1,38 @@
+"""Shared marshmallow fields and validators for the API schemas."""
+
+from __future__ import annotations
+
+from functools import cache
+from zoneinfo import available_timezones
+
+from marshmallow import ValidationError, fields, validate
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    """Accept only IANA time zone names (e.g. ``Asia/Shanghai``)."""
+    if value not in _zones():
+        raise ValidationError("must be an IANA time zone name, e.g. Asia/Shanghai")
+
+
+def TimeZone(**kwargs) -> fields.String:  # noqa: N802  (a field factory reads like a field class)
+    """An IANA time zone field."""
+    return fields.String(validate=validate_timezone, metadata={"example": "Asia/Shanghai"}, **kwargs)
+
+
+def LocalTime(**kwargs) -> fields.Time:  # noqa: N802
+    """A local wall-clock time, ``HH:MM``."""
+    return fields.Time(format="%H:%M", metadata={"example": "08:00"}, **kwargs)
+
+
+def Reason(**kwargs) -> fields.String:  # noqa: N802
+    """A human reason for a change, kept in the audit trail."""
+    return fields.String(validate=validate.Length(min=3, max=1000), **kwargs)
+
+
+Language = fields.String
+LANGUAGES = ["zh-CN", "en"]

@@ -1,0 +1,96 @@
+"""Per-request plumbing: request id, the single commit, service errors, headers and CORS."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.http import HTTP_STATUS_CODES as HTTP_STATUS_NAMES
+
+from backend.db import db
+from backend.services.errors import ServiceError
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+# The API docs page loads Swagger UI from its CDN; only that page gets this policy.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://cdn.jsdelivr.net; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def keep_changes_on_error() -> None:
+    """Commit this request's writes even though it answers with an error (e.g. a failed-try counter)."""
+    g.commit_on_error = True
+
+
+def _start_request() -> None:
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming[:64] if incoming.isprintable() and incoming else secrets.token_hex(8)
+
+
+def _finish_request(response: Response) -> Response:
+    try:
+        if response.status_code < 400 or g.get("commit_on_error"):
+            db.commit_request()
+        else:
+            db.rollback_request()
+    except IntegrityError:
+        # A concurrent request wrote the same unique row first: the client should retry.
+        return current_app.make_response(
+            ({"code": 409, "status": "Conflict", "message": "conflicting concurrent write; retry"}, 409)
+        )
+    except OperationalError:
+        current_app.logger.exception("commit failed")
+        return current_app.make_response(
+            ({"code": 503, "status": "Service Unavailable", "message": "database busy; retry"}, 503)
+        )
+    return _headers(response)
+
+
+def _headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Content-Security-Policy", DOCS_CSP if request.path.startswith("/api/docs") else CSP)
+    headers["X-Request-ID"] = g.get("request_id", "")
+    if request.path.startswith("/api/") or request.path in ("/healthz", "/readyz"):
+        headers["Cache-Control"] = "no-store"
+    origin = request.headers.get("Origin")
+    allowed = current_app.config["SETTINGS"].cors_origins
+    if origin and origin in allowed:
+        headers["Access-Control-Allow-Origin"] = origin
+        headers["Vary"] = "Origin"
+        headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Request-ID"
+        headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+        headers["Access-Control-Max-Age"] = "600"
+    return response
+
+
+def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
+    """Answer with flask-smorest's error body: code, status, message and field errors."""
+    payload: dict = {
+        "code": error.status,
+        "status": HTTP_STATUS_NAMES[error.status],
+        "message": error.message,
+    }
+    if error.errors:
+        payload["errors"] = {"json": error.errors}
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+    return payload, error.status, headers
+
+
+def init_app(app: Flask) -> None:
+    """Register the hooks on ``app``."""
+    app.before_request(_start_request)
+    app.after_request(_finish_request)
+    app.register_error_handler(ServiceError, _service_error)

@@ -1,0 +1,137 @@
+"""Participants: enrolment, details, activation codes, devices and the audit trail."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from backend import clock
+from backend.api.access import SECURITY, staff_actor
+from backend.api.fields import LANGUAGES, LocalTime, Reason, TimeZone
+from backend.api.schemas import AuditEventOut, DeviceOut, ParticipantOut
+from backend.db import db
+from backend.models.participants import STATUSES
+from backend.services import activation, audit, participants
+from backend.services.scope import READ_ROLES, require_role
+
+blp = Blueprint("participants", __name__, url_prefix="/api/v1/participants", description="Participants")
+
+
+class ParticipantIn(Schema):
+    study_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"))
+    site_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    timezone = TimeZone(required=True)
+    language = fields.String(load_default="zh-CN", validate=validate.OneOf(LANGUAGES))
+    reminder_time = LocalTime(required=True)
+    bp_reminder_time = LocalTime(load_default=None, allow_none=True)
+    c1d1 = fields.Date(required=True)
+    dose_mg = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=10000)
+    )
+
+
+class ParticipantPatch(Schema):
+    timezone = TimeZone()
+    language = fields.String(validate=validate.OneOf(LANGUAGES))
+    reminder_time = LocalTime()
+    bp_reminder_time = LocalTime()
+    status = fields.String(validate=validate.OneOf([s for s in STATUSES if s != "off_treatment"]))
+    reason = Reason(required=True)
+
+
+class ParticipantFilter(Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    site_id = fields.String(validate=validate.Length(max=32))
+
+
+class ActivationCodeOut(Schema):
+    code = fields.String(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+
+
+class RevokeIn(Schema):
+    reason = Reason(required=True)
+
+
+@blp.route("")
+class ParticipantList(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(ParticipantFilter, location="query")
+    @blp.response(200, ParticipantOut(many=True))
+    def get(self, filters: dict) -> list:
+        """Participants the caller may see (site-scoped)."""
+        return participants.list_participants(db.session, staff_actor(), **filters)
+
+    @blp.doc(security=SECURITY)
+    @blp.arguments(ParticipantIn)
+    @blp.response(201, ParticipantOut)
+    def post(self, body: dict):  # type: ignore[no-untyped-def]
+        """Enrol a participant; cycle 1 is confirmed with day 1 = c1d1."""
+        return participants.enrol(db.session, staff_actor(), now=clock.now(), **body)
+
+
+@blp.route("/<participant_id>")
+class ParticipantItem(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, ParticipantOut)
+    def get(self, participant_id: str):  # type: ignore[no-untyped-def]
+        """One participant."""
+        return participants.read(db.session, staff_actor(), participant_id)
+
+    @blp.doc(security=SECURITY)
+    @blp.arguments(ParticipantPatch)
+    @blp.response(200, ParticipantOut)
+    def patch(self, body: dict, participant_id: str):  # type: ignore[no-untyped-def]
+        """Change details; a reason is required and goes to the audit trail."""
+        reason = body.pop("reason")
+        return participants.update(
+            db.session, staff_actor(), participant_id, body, reason=reason, now=clock.now()
+        )
+
+
+@blp.route("/<participant_id>/activation-code")
+class ActivationCodeView(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(201, ActivationCodeOut)
+    def post(self, participant_id: str) -> dict:
+        """Issue a single-use activation code (valid 72 h); any earlier unused code is revoked."""
+        pepper = current_app.config["SETTINGS"].token_pepper
+        code, row = activation.issue_code(
+            db.session, staff_actor(), participant_id, pepper=pepper, now=clock.now()
+        )
+        return {"code": code, "expires_at": row.expires_at}
+
+
+@blp.route("/<participant_id>/devices")
+class Devices(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, DeviceOut(many=True))
+    def get(self, participant_id: str) -> list:
+        """The participant's enrolled phones."""
+        return activation.list_devices(db.session, staff_actor(), participant_id)
+
+
+@blp.route("/<participant_id>/devices/<device_id>/revoke")
+class DeviceRevoke(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(RevokeIn)
+    @blp.response(200, DeviceOut)
+    def post(self, body: dict, participant_id: str, device_id: str):  # type: ignore[no-untyped-def]
+        """Revoke a device token (lost phone); the device's next request gets 401."""
+        return activation.revoke_device(
+            db.session, staff_actor(), participant_id, device_id, reason=body["reason"], now=clock.now()
+        )
+
+
+@blp.route("/<participant_id>/audit")
+class Audit(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, AuditEventOut(many=True))
+    def get(self, participant_id: str) -> list:
+        """The participant's audit trail, oldest first."""
+        actor = staff_actor()
+        require_role(actor, READ_ROLES)
+        participant = participants.read(db.session, actor, participant_id)
+        return audit.events_for_participant(db.session, participant.id)

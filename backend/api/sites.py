@@ -1,0 +1,81 @@
+"""Sites and staff accounts."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from backend import clock
+from backend.api.access import SECURITY, staff_actor
+from backend.api.fields import TimeZone
+from backend.db import db
+from backend.models.sites import ROLES
+from backend.services import sites
+
+blp = Blueprint("sites", __name__, url_prefix="/api/v1", description="Sites and staff")
+
+
+class SiteIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$"))
+    timezone = TimeZone(required=True)
+    alert_emails = fields.List(fields.Email(), required=True, validate=validate.Length(max=20))
+
+
+class SiteOut(Schema):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    code = fields.String(required=True)
+    timezone = fields.String(required=True)
+    alert_emails = fields.List(fields.String(), required=True)
+    created_at = fields.AwareDateTime(required=True)
+
+
+class StaffIn(Schema):
+    email = fields.Email(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    site_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    password = fields.String(required=True, validate=validate.Length(min=12, max=200))
+
+
+class StaffOut(Schema):
+    id = fields.String(required=True)
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True)
+    site_id = fields.String(allow_none=True, required=True)
+    is_active = fields.Boolean(required=True)
+
+
+@blp.route("/sites")
+class Sites(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, SiteOut(many=True))
+    def get(self) -> list:
+        """Sites the caller may see."""
+        return sites.list_sites(db.session, staff_actor())
+
+    @blp.doc(security=SECURITY)
+    @blp.arguments(SiteIn)
+    @blp.response(201, SiteOut)
+    def post(self, body: dict):  # type: ignore[no-untyped-def]
+        """Create a site (admin)."""
+        return sites.create_site(db.session, staff_actor(), now=clock.now(), **body)
+
+
+@blp.route("/staff")
+class Staff(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, StaffOut(many=True))
+    def get(self) -> list:
+        """All staff accounts (admin)."""
+        return sites.list_staff(db.session, staff_actor())
+
+    @blp.doc(security=SECURITY)
+    @blp.arguments(StaffIn)
+    @blp.response(201, StaffOut)
+    def post(self, body: dict):  # type: ignore[no-untyped-def]
+        """Create a staff account (admin)."""
+        return sites.create_staff(db.session, staff_actor(), now=clock.now(), **body)

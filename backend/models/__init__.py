@@ -1,0 +1,32 @@
+"""SQLAlchemy models for every noun of PRODUCT.md; constraints live here, rules do not."""
+
+from backend.models.alerts import Alert
+from backend.models.audit import AuditEvent
+from backend.models.delivery import DeliveryAttempt, Notification, PushSubscription, Reminder
+from backend.models.ops import SchedulerHeartbeat
+from backend.models.participants import ActivationCode, Device, Participant
+from backend.models.reports import BpReading, SymptomReport
+from backend.models.sites import Site, StaffToken, StaffUser
+from backend.models.treatment import Cycle, DoseChange, DoseLog, Hold
+
+__all__ = [
+    "ActivationCode",
+    "Alert",
+    "AuditEvent",
+    "BpReading",
+    "Cycle",
+    "DeliveryAttempt",
+    "Device",
+    "DoseChange",
+    "DoseLog",
+    "Hold",
+    "Notification",
+    "Participant",
+    "PushSubscription",
+    "Reminder",
+    "SchedulerHeartbeat",
+    "Site",
+    "StaffToken",
+    "StaffUser",
+    "SymptomReport",
+]

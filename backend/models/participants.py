@@ -1,0 +1,73 @@
+"""Participants, their activation codes and their enrolled devices."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, UTCDateTime, new_id
+
+STATUSES = ("screening", "on_treatment", "off_treatment", "withdrawn")
+LANGUAGES = ("zh-CN", "en")
+
+
+class Participant(Base):
+    """A trial participant: pseudonymous study id, site, time zone, language and reminder times."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("site_id", "study_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"), index=True)
+    study_id: Mapped[str] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    reminder_time: Mapped[time] = mapped_column(Time())
+    bp_reminder_time: Mapped[time] = mapped_column(Time())
+    status: Mapped[str] = mapped_column(String(20))
+    protocol_ref: Mapped[str] = mapped_column(String(64))
+    c1d1: Mapped[date] = mapped_column(Date())
+    initial_dose_mg: Mapped[float] = mapped_column(Float)
+    discontinued_on: Mapped[date | None] = mapped_column(Date())
+    discontinuation_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ActivationCode(Base):
+    """A single-use code the site gives a participant to enrol a phone.
+
+    The code is ``LOOKUP-SECRET``: the lookup part is stored as is to find the row, the secret
+    part only as an HMAC. Wrong secrets count against the row and lock it after five.
+    """
+
+    __tablename__ = "activation_codes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    lookup: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Device(Base):
+    """A participant's phone; its bearer token is stored as an HMAC and can be revoked."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(100))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

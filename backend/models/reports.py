@@ -1,0 +1,46 @@
+"""Patient self-reports: home blood-pressure readings and symptom questionnaires."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, JSONType, UTCDateTime, new_id
+
+
+class BpReading(Base):
+    """One home blood-pressure reading; readings of a sitting are graded together."""
+
+    __tablename__ = "bp_readings"
+    __table_args__ = (UniqueConstraint("participant_id", "client_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(36))
+    sitting_id: Mapped[str] = mapped_column(String(36), index=True)
+    measured_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    systolic: Mapped[int] = mapped_column(Integer)
+    diastolic: Mapped[int] = mapped_column(Integer)
+    pulse: Mapped[int | None] = mapped_column(Integer)
+    grade: Mapped[int | None] = mapped_column(Integer)
+    advice_shown: Mapped[dict | None] = mapped_column(JSONType)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SymptomReport(Base):
+    """One completed symptom questionnaire with the advice the patient was shown."""
+
+    __tablename__ = "symptom_reports"
+    __table_args__ = (UniqueConstraint("participant_id", "client_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
+    client_id: Mapped[str] = mapped_column(String(36))
+    questionnaire: Mapped[str] = mapped_column(String(64))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answers: Mapped[dict] = mapped_column(JSONType)
+    temperature_c: Mapped[float | None] = mapped_column(Float)
+    advice_shown: Mapped[list | None] = mapped_column(JSONType)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())

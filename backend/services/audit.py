@@ -1,0 +1,82 @@
+"""The audit trail: every write of clinical or administrative data records an event here."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time
+from typing import Any
+
+from flask import g, has_request_context
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import Session
+
+from backend.models import AuditEvent
+from backend.services.actors import Actor
+
+_SKIP = {"password_hash", "token_hash", "secret_hash"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """The row's column values as JSON-safe data (secrets left out)."""
+    mapper = inspect(obj).mapper
+    return {attr.key: _plain(getattr(obj, attr.key)) for attr in mapper.column_attrs if attr.key not in _SKIP}
+
+
+def current_request_id() -> str:
+    """The request id of the current HTTP request, or "system" outside one."""
+    if has_request_context():
+        return g.get("request_id", "unknown")
+    return "system"
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: str,
+    *,
+    now: datetime,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = None,
+    participant_id: str | None = None,
+    site_id: str | None = None,
+) -> AuditEvent:
+    """Append one audit event in the caller's transaction (so it commits with the change)."""
+    event = AuditEvent(
+        server_time=now,
+        actor_type=actor.kind,
+        actor_id=actor.id,
+        actor_label=actor.label,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        participant_id=participant_id,
+        site_id=site_id,
+        before=json.loads(json.dumps(before, default=str)) if before is not None else None,
+        after=json.loads(json.dumps(after, default=str)) if after is not None else None,
+        reason=reason,
+        request_id=current_request_id(),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields that differ, as (old values, new values)."""
+    keys = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+def events_for_participant(session: Session, participant_id: str) -> list[AuditEvent]:
+    """A participant's audit trail, oldest first."""
+    stmt = select(AuditEvent).where(AuditEvent.participant_id == participant_id).order_by(AuditEvent.id)
+    return list(session.scalars(stmt))

@@ -1,0 +1,66 @@
+"""Operations: migrating the database to head and answering readiness probes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, select, text
+
+from backend.models import SchedulerHeartbeat
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def alembic_config(database_url: str) -> Config:
+    """An Alembic config pointing at ``migrations/`` and at ``database_url``."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Bring the database to ``revision`` (the only way the schema is created or changed)."""
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def head_revision(database_url: str) -> str | None:
+    """The newest migration in ``migrations/``."""
+    return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+
+
+def readiness(
+    engine: Engine | None, *, now: datetime, max_heartbeat_age: timedelta
+) -> dict[str, dict[str, Any]]:
+    """Check the database, the migration level and the scheduler heartbeat."""
+    checks: dict[str, dict[str, Any]] = {}
+    if engine is None:
+        return {"database": {"ok": False, "detail": "not configured"}}
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            current = MigrationContext.configure(conn).get_current_revision()
+            beat = conn.execute(
+                select(SchedulerHeartbeat.beat_at).order_by(SchedulerHeartbeat.beat_at.desc()).limit(1)
+            ).scalar()
+    except Exception as exc:  # noqa: BLE001  (any failure means "not ready")
+        return {"database": {"ok": False, "detail": type(exc).__name__}}
+    checks["database"] = {"ok": True}
+    head = head_revision(engine.url.render_as_string(hide_password=False))
+    checks["migrations"] = {"ok": current == head, "current": current, "head": head}
+    if beat is not None and beat.tzinfo is None:
+        from datetime import UTC
+
+        beat = beat.replace(tzinfo=UTC)
+    age = (now - beat).total_seconds() if beat is not None else None
+    checks["scheduler"] = {
+        "ok": age is not None and age <= max_heartbeat_age.total_seconds(),
+        "last_heartbeat_age_seconds": age,
+    }
+    return checks

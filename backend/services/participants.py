@@ -1,0 +1,159 @@
+"""Enrolment and participant details (site staff), with the audit trail on every change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.domain.protocol import get_protocol
+from backend.models import Cycle, Participant, Site
+from backend.services import audit
+from backend.services.actors import Actor
+from backend.services.errors import Conflict, Invalid, NotFound
+from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role, scope_participants
+
+PATCHABLE = ("timezone", "language", "reminder_time", "bp_reminder_time", "status")
+
+
+def enrol(
+    session: Session,
+    actor: Actor,
+    *,
+    study_id: str,
+    site_id: str,
+    timezone: str,
+    c1d1: date,
+    reminder_time: time,
+    language: str = "zh-CN",
+    bp_reminder_time: time | None = None,
+    dose_mg: float | None = None,
+    protocol_ref: str | None = None,
+    now: datetime,
+) -> Participant:
+    """Enrol a participant; cycle 1 is confirmed at enrolment with its day 1 = ``c1d1``."""
+    require_role(actor, WRITE_ROLES)
+    site = session.get(Site, site_id)
+    if site is None or not (actor.sees_all_sites or actor.site_id == site_id):
+        raise Invalid({"site_id": "no such site, or not yours"})
+    protocol = get_protocol(protocol_ref)
+    dose = protocol.treatment.default_dose_mg if dose_mg is None else float(dose_mg)
+    if dose not in protocol.treatment.allowed_dose_mg:
+        allowed = ", ".join(f"{d:g}" for d in protocol.treatment.allowed_dose_mg)
+        raise Invalid({"dose_mg": f"must be one of the protocol's dose levels: {allowed} mg"})
+    duplicate = select(Participant).where(Participant.site_id == site_id, Participant.study_id == study_id)
+    if session.scalar(duplicate) is not None:
+        raise Conflict(f"study id {study_id} is already enrolled at this site")
+    participant = Participant(
+        site_id=site_id,
+        study_id=study_id,
+        timezone=timezone,
+        language=language,
+        reminder_time=reminder_time,
+        bp_reminder_time=bp_reminder_time or protocol.reminders.default_bp_time,
+        status="on_treatment",
+        protocol_ref=protocol.ref,
+        c1d1=c1d1,
+        initial_dose_mg=dose,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(participant)
+    session.flush()
+    cycle = Cycle(
+        participant_id=participant.id,
+        number=1,
+        planned_start=c1d1,
+        confirmed_start=c1d1,
+        confirmed_by=actor.id,
+        confirmed_at=now,
+    )
+    session.add(cycle)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "participant.enrol",
+        "participant",
+        participant.id,
+        now=now,
+        after=audit.snapshot(participant),
+        participant_id=participant.id,
+        site_id=site_id,
+    )
+    audit.record(
+        session,
+        actor,
+        "cycle.confirm",
+        "cycle",
+        cycle.id,
+        now=now,
+        after=audit.snapshot(cycle),
+        participant_id=participant.id,
+        site_id=site_id,
+        reason="cycle 1 day 1 given at enrolment",
+    )
+    return participant
+
+
+def list_participants(
+    session: Session, actor: Actor, *, status: str | None = None, site_id: str | None = None
+) -> list[Participant]:
+    """Participants the caller may see, optionally filtered."""
+    require_role(actor, READ_ROLES)
+    stmt = scope_participants(select(Participant), actor).order_by(Participant.study_id)
+    if status:
+        stmt = stmt.where(Participant.status == status)
+    if site_id:
+        stmt = stmt.where(Participant.site_id == site_id)
+    return list(session.scalars(stmt))
+
+
+def read(session: Session, actor: Actor, participant_id: str) -> Participant:
+    """One participant, if the caller may see them."""
+    require_role(actor, READ_ROLES)
+    return get_participant(session, actor, participant_id)
+
+
+def update(
+    session: Session,
+    actor: Actor,
+    participant_id: str,
+    changes: dict[str, Any],
+    *,
+    reason: str,
+    now: datetime,
+) -> Participant:
+    """Change a participant's details; the reason and old/new values go to the audit trail."""
+    require_role(actor, WRITE_ROLES)
+    participant = get_participant(session, actor, participant_id)
+    unknown = set(changes) - set(PATCHABLE)
+    if unknown:
+        raise NotFound(f"cannot change {sorted(unknown)[0]}")
+    if changes.get("status") == "off_treatment":
+        raise Invalid({"status": "use POST /participants/{id}/discontinue to take someone off treatment"})
+    before = audit.snapshot(participant)
+    for key, value in changes.items():
+        setattr(participant, key, value)
+    participant.updated_at = now
+    session.flush()
+    old, new = audit.changed(before, audit.snapshot(participant))
+    new.pop("updated_at", None)
+    old.pop("updated_at", None)
+    if new:
+        audit.record(
+            session,
+            actor,
+            "participant.update",
+            "participant",
+            participant.id,
+            now=now,
+            before=old,
+            after=new,
+            reason=reason,
+            participant_id=participant.id,
+            site_id=participant.site_id,
+        )
+    return participant
