@@ -1,0 +1,232 @@
+"""The dosing calendar: which cycle, cycle day and phase each local date is in, and what dose.
+
+A :class:`TreatmentPlan` is everything the site has recorded for one participant (confirmed
+cycle starts, holds, dose changes, discontinuation) plus the protocol's :class:`Treatment`.
+:func:`day_info` turns it into one :class:`DayInfo` per local date, with these rules, in order:
+
+1. before C1D1: ``awaiting_cycle`` (no cycle);
+2. on/after the discontinuation date: ``off_treatment``;
+3. inside a hold: ``hold``;
+4. days 1..cycle length of the latest confirmed cycle: ``dosing`` on dosing days, else ``break``;
+5. past the cycle length with no next cycle confirmed: ``awaiting_cycle``.
+
+``cycle`` is the latest confirmed cycle started on or before the date whatever the phase;
+``cycle_day`` is set only within that cycle's length. Only confirmed days are ever prescribed.
+
+The ``check_*`` functions validate site actions against the plan and return an error message
+(for the service layer to turn into 409/422) or None when the action is allowed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from backend.domain.protocol import Treatment
+
+DOSING = "dosing"
+BREAK = "break"
+HOLD = "hold"
+AWAITING_CYCLE = "awaiting_cycle"
+OFF_TREATMENT = "off_treatment"
+PHASES = (DOSING, BREAK, HOLD, AWAITING_CYCLE, OFF_TREATMENT)
+
+
+@dataclass(frozen=True)
+class CycleStart:
+    """A cycle's Day 1 as confirmed by the site (the infusion day)."""
+
+    number: int
+    start: date
+
+
+@dataclass(frozen=True)
+class HoldPeriod:
+    """An investigator-ordered hold; ``end`` is the last held day (inclusive), None while open."""
+
+    start: date
+    end: date | None = None
+
+    def contains(self, d: date) -> bool:
+        """True when ``d`` is a held day."""
+        return self.start <= d and (self.end is None or d <= self.end)
+
+
+@dataclass(frozen=True)
+class DoseChangeRecord:
+    """A dose level that applies from ``effective`` on (until the next change)."""
+
+    effective: date
+    dose_mg: float
+
+
+@dataclass(frozen=True)
+class TreatmentPlan:
+    """One participant's treatment as recorded by the site; cycle 1 starts on ``c1d1``."""
+
+    treatment: Treatment
+    c1d1: date
+    initial_dose_mg: float
+    cycles: tuple[CycleStart, ...]
+    holds: tuple[HoldPeriod, ...] = ()
+    dose_changes: tuple[DoseChangeRecord, ...] = ()
+    discontinued_on: date | None = None
+    _cycle_starts: tuple[date, ...] = field(init=False, repr=False, compare=False)
+    _change_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Order the records and refuse a plan whose cycles contradict each other."""
+        cycles = tuple(sorted(self.cycles, key=lambda c: c.number))
+        if not cycles or cycles[0] != CycleStart(1, self.c1d1):
+            raise ValueError("cycles must begin with cycle 1 starting on c1d1")
+        for prev, nxt in zip(cycles, cycles[1:], strict=False):
+            if nxt.number != prev.number + 1 or nxt.start <= prev.start:
+                raise ValueError(f"cycle {nxt.number} does not follow cycle {prev.number}")
+        changes = tuple(sorted(self.dose_changes, key=lambda c: c.effective))
+        object.__setattr__(self, "cycles", cycles)
+        object.__setattr__(self, "holds", tuple(sorted(self.holds, key=lambda h: h.start)))
+        object.__setattr__(self, "dose_changes", changes)
+        object.__setattr__(self, "_cycle_starts", tuple(c.start for c in cycles))
+        object.__setattr__(self, "_change_dates", tuple(c.effective for c in changes))
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    """What one local date is in the calendar and what, if anything, is to be taken."""
+
+    date: date
+    cycle: int | None
+    cycle_day: int | None
+    phase: str
+    expected_dose_mg: float | None
+    is_prescribed: bool
+
+
+def current_cycle(plan: TreatmentPlan, d: date) -> CycleStart | None:
+    """The latest confirmed cycle that started on or before ``d`` (None before C1D1)."""
+    index = bisect_right(plan._cycle_starts, d)
+    return plan.cycles[index - 1] if index else None
+
+
+def planned_next_start(plan: TreatmentPlan) -> date:
+    """The planned (not yet confirmed) start of the next cycle: last start + cycle length."""
+    return plan.cycles[-1].start + timedelta(days=plan.treatment.cycle_length_days)
+
+
+def dose_on(plan: TreatmentPlan, d: date) -> float:
+    """The dose level in force on ``d``: the latest change effective by then, else the initial dose."""
+    index = bisect_right(plan._change_dates, d)
+    return plan.dose_changes[index - 1].dose_mg if index else plan.initial_dose_mg
+
+
+def hold_on(plan: TreatmentPlan, d: date) -> HoldPeriod | None:
+    """The hold covering ``d``, if any."""
+    return next((hold for hold in plan.holds if hold.contains(d)), None)
+
+
+def day_info(plan: TreatmentPlan, d: date) -> DayInfo:
+    """The calendar entry for local date ``d``."""
+    cycle = current_cycle(plan, d)
+    if cycle is None:
+        return DayInfo(d, None, None, AWAITING_CYCLE, None, False)
+    cycle_day: int | None = (d - cycle.start).days + 1
+    if cycle_day > plan.treatment.cycle_length_days:
+        cycle_day = None
+    if plan.discontinued_on is not None and d >= plan.discontinued_on:
+        phase = OFF_TREATMENT
+    elif hold_on(plan, d) is not None:
+        phase = HOLD
+    elif cycle_day is None:
+        phase = AWAITING_CYCLE
+    elif plan.treatment.is_dosing_day(cycle_day):
+        return DayInfo(d, cycle.number, cycle_day, DOSING, dose_on(plan, d), True)
+    else:
+        phase = BREAK
+    return DayInfo(d, cycle.number, cycle_day, phase, None, False)
+
+
+def days(plan: TreatmentPlan, start: date, end: date) -> list[DayInfo]:
+    """The calendar entries from ``start`` to ``end`` inclusive (empty when end < start)."""
+    count = (end - start).days + 1
+    return [day_info(plan, start + timedelta(days=offset)) for offset in range(max(count, 0))]
+
+
+def last_dosing_day(plan: TreatmentPlan, cycle: CycleStart) -> date:
+    """The date of ``cycle``'s last dosing day."""
+    return cycle.start + timedelta(days=plan.treatment.last_dosing_day - 1)
+
+
+def _common_checks(plan: TreatmentPlan, d: date, what: str) -> str | None:
+    """Refuse a site action dated before C1D1 or on/after discontinuation."""
+    if d < plan.c1d1:
+        return f"{what} {d.isoformat()} is before cycle 1 day 1 ({plan.c1d1.isoformat()})"
+    if plan.discontinued_on is not None and d >= plan.discontinued_on:
+        return f"{what} {d.isoformat()} is on or after discontinuation ({plan.discontinued_on.isoformat()})"
+    return None
+
+
+def check_cycle_confirmation(plan: TreatmentPlan, start_date: date) -> str | None:
+    """Validate confirming the next cycle's Day 1 on ``start_date``."""
+    error = _common_checks(plan, start_date, "cycle start")
+    if error:
+        return error
+    previous = plan.cycles[-1]
+    previous_last = last_dosing_day(plan, previous)
+    if start_date <= previous_last:
+        return (
+            f"cycle {previous.number + 1} cannot start on {start_date.isoformat()}: cycle "
+            f"{previous.number} doses until {previous_last.isoformat()}"
+        )
+    return None
+
+
+def _overlapping(plan: TreatmentPlan, start: date, end: date | None, skip: HoldPeriod | None) -> str | None:
+    """Return a message when ``[start, end]`` overlaps a hold other than ``skip``."""
+    for other in plan.holds:
+        if other == skip:
+            continue
+        if (end is None or other.start <= end) and (other.end is None or start <= other.end):
+            until = other.end.isoformat() if other.end else "open"
+            return f"the hold from {other.start.isoformat()} to {until}"
+    return None
+
+
+def check_hold(plan: TreatmentPlan, start: date, end: date | None) -> str | None:
+    """Validate a new hold from ``start`` to ``end`` (inclusive; None = open-ended)."""
+    if end is not None and end < start:
+        return f"hold end {end.isoformat()} is before its start {start.isoformat()}"
+    error = _common_checks(plan, start, "hold start")
+    if error:
+        return error
+    overlap = _overlapping(plan, start, end, None)
+    return f"hold overlaps {overlap}" if overlap else None
+
+
+def check_hold_end(plan: TreatmentPlan, hold: HoldPeriod, end: date) -> str | None:
+    """Validate setting (or correcting) the last held day of an existing ``hold``."""
+    if hold not in plan.holds:
+        return "hold is not part of this participant's plan"
+    if end < hold.start:
+        return f"hold end {end.isoformat()} is before its start {hold.start.isoformat()}"
+    overlap = _overlapping(plan, hold.start, end, hold)
+    return f"hold would overlap {overlap}" if overlap else None
+
+
+def check_dose_change(
+    plan: TreatmentPlan, treatment: Treatment, effective: date, dose_mg: float
+) -> str | None:
+    """Validate a dose change to ``dose_mg`` from ``effective`` on."""
+    if dose_mg not in treatment.allowed_dose_mg:
+        allowed = ", ".join(f"{level:g}" for level in treatment.allowed_dose_mg)
+        return f"dose {dose_mg:g} mg is not an allowed dose level ({allowed} mg)"
+    return _common_checks(plan, effective, "dose change")
+
+
+def check_discontinuation(plan: TreatmentPlan, d: date) -> str | None:
+    """Validate discontinuing treatment with ``d`` as the first day off treatment."""
+    if plan.discontinued_on is not None:
+        return f"treatment was already discontinued on {plan.discontinued_on.isoformat()}"
+    if d < plan.c1d1:
+        return f"discontinuation {d.isoformat()} is before cycle 1 day 1 ({plan.c1d1.isoformat()})"
+    return None
