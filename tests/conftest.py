@@ -68,7 +68,7 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
             conn.execute(
                 text(
                     "SELECT tablename FROM pg_tables "
-            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
                 )
             )
             .scalars()
@@ -80,11 +80,9 @@ def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
     engine.dispose()
 
 
-@pytest.fixture
-def app(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """The application, configured for one test."""
-    instance = tmp_path / "instance"
-    application = create_app(
+def make_app(database_url: str, instance: Path, **env: str):  # type: ignore[no-untyped-def]
+    """Create the application for a test database; ``env`` overrides settings."""
+    return create_app(
         {
             "ENV": {
                 "INSTANCE_PATH": str(instance),
@@ -92,10 +90,17 @@ def app(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
                 "TOKEN_PEPPER": TEST_PEPPER,
                 "RATELIMIT_ENABLED": "0",
                 "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+                **env,
             },
             "TESTING": True,
         }
     )
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """The application, configured for one test."""
+    application = make_app(database_url, tmp_path / "instance")
     yield application
     from backend.db import db
 

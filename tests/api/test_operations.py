@@ -1,0 +1,97 @@
+"""Health probes, security headers, CORS and error bodies."""
+
+from datetime import timedelta
+
+from backend import clock
+from backend.db import db
+from backend.models import SchedulerHeartbeat
+
+
+def test_healthz(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200 and r.json == {"status": "ok"}
+
+
+def test_readyz_needs_a_recent_scheduler_heartbeat(client, app):
+    r = client.get("/readyz")
+    assert r.status_code == 503
+    assert r.json["checks"]["database"]["ok"] and r.json["checks"]["migrations"]["ok"]
+    assert not r.json["checks"]["scheduler"]["ok"]
+    with app.app_context():
+        db.session.add(
+            SchedulerHeartbeat(name="sweep", beat_at=clock.now() - timedelta(seconds=30), holder="t")
+        )
+        db.session.commit()
+    r = client.get("/readyz")
+    assert r.status_code == 200, r.json
+    assert r.json["status"] == "ok"
+
+
+def test_readyz_fails_when_heartbeat_is_stale(client, app):
+    with app.app_context():
+        db.session.add(
+            SchedulerHeartbeat(name="sweep", beat_at=clock.now() - timedelta(minutes=3), holder="t")
+        )
+        db.session.commit()
+    assert client.get("/readyz").status_code == 503
+
+
+def test_security_headers_on_api_responses(client):
+    r = client.get("/api/v1/sites")
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Cache-Control"] == "no-store"
+    assert "default-src 'self'" in r.headers["Content-Security-Policy"]
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert r.headers["X-Request-ID"]
+
+
+def test_cors_only_for_configured_origins(database_url, tmp_path):
+    from tests.conftest import make_app
+
+    client = make_app(database_url, tmp_path / "cors", CORS_ORIGINS="https://app.example.org").test_client()
+    allowed = client.get("/healthz", headers={"Origin": "https://app.example.org"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://app.example.org"
+    other = client.get("/healthz", headers={"Origin": "https://evil.example.com"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_unknown_field_is_422_with_field_errors(client, world):
+    r = client.post(
+        "/api/v1/sites",
+        json={"name": "X", "code": "X", "timezone": "Mars/Olympus", "alert_emails": [], "colour": "red"},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 422
+    assert set(r.json["errors"]["json"]) == {"timezone", "colour"}
+    assert r.json["code"] == 422 and r.json["status"]
+
+
+def test_malformed_json_is_4xx_not_500(client, world):
+    r = client.post(
+        "/api/v1/sites", data="{not json", content_type="application/json", headers=world.headers("admin")
+    )
+    assert 400 <= r.status_code < 500
+
+
+def test_405_carries_allow_header(client):
+    r = client.delete("/api/v1/sites")
+    assert r.status_code == 405
+    assert "GET" in r.headers["Allow"] and "POST" in r.headers["Allow"]
+
+
+def test_duplicate_study_id_at_a_site_is_409(client, world):
+    body = {
+        "study_id": "01-001",
+        "site_id": world.sites["a"],
+        "timezone": "Asia/Shanghai",
+        "reminder_time": "08:00",
+        "c1d1": "2026-11-20",
+    }
+    r = client.post("/api/v1/participants", json=body, headers=world.headers("coordinator_a"))
+    assert r.status_code == 409
+
+
+def test_api_docs_are_served(client):
+    assert client.get("/api/docs").status_code == 200
+    spec = client.get("/api/openapi.json").json
+    assert "/api/v1/participants/{participant_id}/activation-code" in spec["paths"]
