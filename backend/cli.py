@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from backend import clock
 from backend.db import db
@@ -20,6 +20,7 @@ def db_group() -> None:
 
 @db_group.command("upgrade")
 @click.option("--revision", default="head", show_default=True)
+@with_appcontext
 def db_upgrade(revision: str) -> None:
     """Bring the database to the newest schema."""
     ops.upgrade(current_app.config["DATABASE_URL"], revision)
@@ -30,6 +31,7 @@ def db_upgrade(revision: str) -> None:
 @click.option("--email", required=True)
 @click.option("--password", required=True)
 @click.option("--name", default="Administrator", show_default=True)
+@with_appcontext
 def create_admin(email: str, password: str, name: str) -> None:
     """Create an admin account."""
     if len(password) < 12:
@@ -49,6 +51,7 @@ def create_admin(email: str, password: str, name: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Create a demo site, coordinator, investigator and two participants; print credentials."""
     settings = current_app.config["SETTINGS"]

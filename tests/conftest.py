@@ -26,6 +26,16 @@ IS_POSTGRES = BASE_URL.startswith("postgresql")
 TEST_PEPPER = "test-pepper-" + "x" * 40
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> None:
+    """argon2 at production cost takes ~50 ms a hash; tests use the same algorithm, cheaper."""
+    from argon2 import PasswordHasher
+
+    from backend import security
+
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {'PostgreSQL ' + make_url(BASE_URL).render_as_string() if IS_POSTGRES else 'SQLite'}"
 
