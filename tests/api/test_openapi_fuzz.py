@@ -41,18 +41,22 @@ def test_every_operation_conforms_and_never_fails(app):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 15
     for operation in operations:
-        headers = world.headers(_caller(operation.path, operation.method.upper()))
+        _fuzz(operation, world.headers(_caller(operation.path, operation.method.upper())))
 
-        @given(case=operation.as_strategy())
-        @settings(
-            max_examples=EXAMPLES_PER_OPERATION,
-            deadline=None,
-            suppress_health_check=list(HealthCheck),
-            database=None,
+
+def _fuzz(operation, headers: dict[str, str]) -> None:
+    """Run the generated cases of one operation with the given auth headers."""
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    def exercise(case) -> None:
+        case.call_and_validate(
+            headers={**(case.headers or {}), **headers}, excluded_checks=[positive_data_acceptance]
         )
-        def exercise(case, headers=headers) -> None:
-            case.call_and_validate(
-                headers={**(case.headers or {}), **headers}, excluded_checks=[positive_data_acceptance]
-            )
 
-        exercise()
+    exercise()
