@@ -1,0 +1,226 @@
+"""The dosing diary over HTTP: the patient's today, calendar and entries, and the site's view and entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from backend import clock
+from backend.api.access import SECURITY, device_actor, staff_actor
+from backend.api.fields import Reason
+from backend.db import db
+from backend.services import diary
+from backend.services.errors import Invalid
+
+blp = Blueprint("diary", __name__, url_prefix="/api/v1", description="Dosing diary")
+
+DEVICE_TIME_HEADER = "X-Device-Time"
+
+
+class RangeArgs(Schema):
+    start = fields.Date(data_key="from", load_default=None, metadata={"description": "first date (local)"})
+    end = fields.Date(data_key="to", load_default=None, metadata={"description": "last date, inclusive"})
+
+
+class DoseIn(Schema):
+    taken = fields.Boolean(required=True)
+    taken_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    dose_mg = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=10000)
+    )
+    vomited_after = fields.Boolean(load_default=False)
+    missed_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class PatientDoseIn(DoseIn):
+    reason_for_change = Reason(load_default=None, allow_none=True)
+
+
+class SiteDoseIn(DoseIn):
+    reason = Reason(required=True)
+    source_detail = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=200),
+        metadata={"description": 'how the site learned it, e.g. "phone call", "pill count"'},
+    )
+
+
+class DoseLogOut(Schema):
+    id = fields.String(required=True)
+    date = fields.Date(attribute="local_date", required=True)
+    taken = fields.Boolean(required=True)
+    taken_at = fields.AwareDateTime(required=True, allow_none=True)
+    dose_mg = fields.Float(required=True, allow_none=True)
+    vomited_after = fields.Boolean(required=True)
+    missed_reason = fields.String(required=True, allow_none=True)
+    note = fields.String(required=True, allow_none=True)
+    entered_by = fields.String(required=True)
+    entered_at = fields.AwareDateTime(required=True)
+    device_time = fields.AwareDateTime(required=True, allow_none=True)
+    source = fields.String(required=True)
+    source_detail = fields.String(required=True, allow_none=True)
+    late = fields.Boolean(attribute="is_late", required=True)
+    deviation = fields.Boolean(attribute="is_deviation", required=True)
+    flags = fields.List(fields.String(), required=True)
+    version = fields.Integer(required=True)
+
+
+class CalendarDayOut(Schema):
+    date = fields.Date(required=True)
+    cycle = fields.Integer(required=True, allow_none=True)
+    cycle_day = fields.Integer(required=True, allow_none=True)
+    phase = fields.String(required=True)
+    expected_dose_mg = fields.Float(required=True, allow_none=True)
+    status = fields.String(required=True)
+    late = fields.Boolean(required=True)
+    dose_log = fields.Nested(DoseLogOut, required=True, allow_none=True)
+
+
+class CalendarOut(Schema):
+    start = fields.Date(data_key="from", required=True)
+    end = fields.Date(data_key="to", required=True)
+    days = fields.List(fields.Nested(CalendarDayOut), required=True)
+
+
+class AdviceOut(Schema):
+    code = fields.String(required=True)
+    level = fields.String(required=True)
+    text = fields.String(required=True)
+
+
+class TodayOut(Schema):
+    date = fields.Date(required=True)
+    cycle = fields.Integer(required=True, allow_none=True)
+    cycle_day = fields.Integer(required=True, allow_none=True)
+    phase = fields.String(required=True)
+    expected_dose_mg = fields.Float(required=True, allow_none=True)
+    status = fields.String(required=True)
+    dose_log = fields.Nested(DoseLogOut, required=True, allow_none=True)
+    bp_due = fields.Boolean(required=True)
+    advice = fields.Nested(AdviceOut, required=True)
+
+
+def parse_day(value: str) -> dt.date:
+    """A diary date from the path, ``YYYY-MM-DD``."""
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise Invalid({"date": "expected a date YYYY-MM-DD"}) from None
+
+
+def device_time() -> dt.datetime | None:
+    """The phone's clock at sending, from ``X-Device-Time`` (ISO 8601 with offset), if given."""
+    raw = request.headers.get(DEVICE_TIME_HEADER)
+    if not raw:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        value = None
+    if value is None or value.utcoffset() is None:
+        raise Invalid({DEVICE_TIME_HEADER: "expected an ISO 8601 instant with an offset"})
+    return value.astimezone(dt.UTC)
+
+
+def _range(args: dict, participant, now: dt.datetime) -> tuple[dt.date, dt.date]:  # type: ignore[no-untyped-def]
+    start, end = diary.default_range(participant, now)
+    return args["start"] or start, args["end"] or end
+
+
+def _calendar(participant, args: dict) -> dict:  # type: ignore[no-untyped-def]
+    now = clock.now()
+    start, end = _range(args, participant, now)
+    return {"start": start, "end": end, "days": diary.calendar_for(db.session, participant, start, end, now)}
+
+
+@blp.route("/me/today")
+class Today(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, TodayOut)
+    def get(self) -> dict:
+        """Today for the patient: phase, expected dose, today's entry, whether BP is due, advice."""
+        return diary.today(db.session, device_actor(), clock.now())
+
+
+@blp.route("/me/calendar")
+class MyCalendar(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(RangeArgs, location="query")
+    @blp.response(200, CalendarOut)
+    def get(self, args: dict) -> dict:
+        """The patient's calendar (default: four weeks back, two ahead; at most 400 days)."""
+        return _calendar(diary.me(db.session, device_actor()), args)
+
+
+@blp.route("/me/doses")
+class MyDoses(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(RangeArgs, location="query")
+    @blp.response(200, DoseLogOut(many=True))
+    def get(self, args: dict) -> list:
+        """The patient's entries in a date range (default: four weeks back)."""
+        participant = diary.me(db.session, device_actor())
+        start, end = _range(args, participant, clock.now())
+        return diary.list_doses(db.session, participant, start, end)
+
+
+@blp.route("/me/doses/<date>")
+class MyDose(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(PatientDoseIn)
+    @blp.response(200, DoseLogOut, description="updated, or an identical repeat (no change)")
+    @blp.alt_response(201, schema=DoseLogOut, description="created")
+    def put(self, body: dict, date: str):  # type: ignore[no-untyped-def]
+        """Enter or change the day's dose (upsert by local date; a change needs reason_for_change)."""
+        actor = device_actor()
+        day = parse_day(date)
+        reason = body.pop("reason_for_change")
+        log, created = diary.put_patient_dose(
+            db.session, actor, day, body, reason_for_change=reason, device_time=device_time(), now=clock.now()
+        )
+        return log, 201 if created else 200
+
+
+@blp.route("/participants/<participant_id>/calendar")
+class SiteCalendar(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(RangeArgs, location="query")
+    @blp.response(200, CalendarOut)
+    def get(self, args: dict, participant_id: str) -> dict:
+        """A participant's calendar with each day's entry and flags (site staff)."""
+        return _calendar(diary.site_reader(db.session, staff_actor(), participant_id), args)
+
+
+@blp.route("/participants/<participant_id>/doses/<date>")
+class SiteDose(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, DoseLogOut)
+    def get(self, participant_id: str, date: str):  # type: ignore[no-untyped-def]
+        """A participant's entry for one day (404 when there is none)."""
+        participant = diary.site_reader(db.session, staff_actor(), participant_id)
+        return diary.get_dose(db.session, participant, parse_day(date))
+
+    @blp.doc(security=SECURITY)
+    @blp.arguments(SiteDoseIn)
+    @blp.response(200, DoseLogOut, description="updated, or an identical repeat (no change)")
+    @blp.alt_response(201, schema=DoseLogOut, description="created")
+    def put(self, body: dict, participant_id: str, date: str):  # type: ignore[no-untyped-def]
+        """Enter or change a day on the patient's behalf, at any age, with reason and source_detail."""
+        actor = staff_actor()
+        reason, source_detail = body.pop("reason"), body.pop("source_detail")
+        log, created = diary.put_site_dose(
+            db.session,
+            actor,
+            participant_id,
+            parse_day(date),
+            body,
+            reason=reason,
+            source_detail=source_detail,
+            now=clock.now(),
+        )
+        return log, 201 if created else 200

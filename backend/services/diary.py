@@ -1,0 +1,417 @@
+"""The dosing diary: the patient's day, the calendar, and dose entries by the patient or the site.
+
+Entries are upserted by local date with ``INSERT ... ON CONFLICT DO NOTHING`` followed by
+``SELECT ... FOR UPDATE`` of the row, so simultaneous identical PUTs (a phone retrying over a
+bad connection) converge on one row and one audit event, and different bodies for the same day
+serialize on the row lock. An identical repeat changes nothing; any other change needs a reason
+and leaves the old values in the audit trail. The window rules (on time, late, staff only),
+``taken_at`` sanity and deviation flags all come from :mod:`backend.domain.diary`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from backend.db import new_id
+from backend.domain import calendar, diary
+from backend.domain.calendar import DayInfo
+from backend.domain.i18n import text
+from backend.domain.localtime import day_bounds
+from backend.models import BpReading, DoseLog, Participant
+from backend.services import audit
+from backend.services.actors import Actor
+from backend.services.errors import Forbidden, Invalid, NotFound
+from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role
+from backend.services.treatment import bp_due_on, load_plan, local_today, protocol_of
+
+MAX_RANGE_DAYS = 400
+ENTRY_FIELDS = ("taken", "taken_at", "dose_mg", "vomited_after", "missed_reason", "note")
+LATE = "late"
+
+TAKEN = "taken"
+NOT_TAKEN = "not_taken"
+NOT_REPORTED = "not_reported"
+PENDING = "pending"
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One calendar date with its diary status and entry (if any)."""
+
+    date: date
+    cycle: int | None
+    cycle_day: int | None
+    phase: str
+    expected_dose_mg: float | None
+    status: str
+    late: bool
+    dose_log: DoseLog | None
+
+
+def check_range(start: date, end: date) -> None:
+    """Refuse reversed or overly long date ranges (422 naming ``to``)."""
+    if end < start:
+        raise Invalid({"to": f"{end.isoformat()} is before from ({start.isoformat()})"})
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        raise Invalid({"to": f"at most {MAX_RANGE_DAYS} days can be asked for at once"})
+
+
+def day_status(day: DayInfo, log: DoseLog | None, participant: Participant, now: datetime) -> str:
+    """taken / not_taken from an entry; otherwise pending or not_reported on dosing days, else none."""
+    if log is not None:
+        return TAKEN if log.taken else NOT_TAKEN
+    if not day.is_prescribed:
+        return NONE
+    entry = protocol_of(participant).entry
+    if now < diary.entry_window_closes_at(day.date, participant.timezone, entry):
+        return PENDING
+    return NOT_REPORTED
+
+
+def _logs(session: Session, participant: Participant, start: date, end: date) -> dict[date, DoseLog]:
+    stmt = select(DoseLog).where(
+        DoseLog.participant_id == participant.id, DoseLog.local_date >= start, DoseLog.local_date <= end
+    )
+    return {log.local_date: log for log in session.scalars(stmt)}
+
+
+def calendar_for(
+    session: Session, participant: Participant, start: date, end: date, now: datetime
+) -> list[CalendarDay]:
+    """The participant's calendar from ``start`` to ``end`` inclusive."""
+    check_range(start, end)
+    plan = load_plan(session, participant)
+    logs = _logs(session, participant, start, end)
+    result = []
+    for day in calendar.days(plan, start, end):
+        log = logs.get(day.date)
+        result.append(
+            CalendarDay(
+                date=day.date,
+                cycle=day.cycle,
+                cycle_day=day.cycle_day,
+                phase=day.phase,
+                expected_dose_mg=day.expected_dose_mg,
+                status=day_status(day, log, participant, now),
+                late=bool(log and log.is_late),
+                dose_log=log,
+            )
+        )
+    return result
+
+
+def default_range(participant: Participant, now: datetime) -> tuple[date, date]:
+    """Four weeks back and two ahead of the participant's today."""
+    today = local_today(participant, now)
+    return today - timedelta(days=27), today + timedelta(days=14)
+
+
+def me(session: Session, actor: Actor) -> Participant:
+    """The participant behind a device actor."""
+    if actor.kind != "device" or actor.participant_id is None:
+        raise Forbidden("this endpoint is for a participant's device")
+    return get_participant(session, actor, actor.participant_id)
+
+
+def site_participant(
+    session: Session, actor: Actor, participant_id: str, roles: tuple[str, ...]
+) -> Participant:
+    """A participant for a staff endpoint: role check, then site scoping (404 outside it)."""
+    require_role(actor, roles)
+    return get_participant(session, actor, participant_id)
+
+
+# --- the patient's day -----------------------------------------------------------------------
+
+
+def _advice(participant: Participant, day: DayInfo, log: DoseLog | None, now: datetime) -> dict[str, str]:
+    """Short patient advice for today's phase, in the participant's language."""
+    lang = participant.language
+    drug = protocol_of(participant).drug
+    try:
+        drug = text(lang, f"diary.drug_{drug}")
+    except KeyError:  # a protocol whose drug has no translated name: show it as configured
+        pass
+    if day.phase == calendar.DOSING:
+        cutoff = diary.make_up_cutoff(
+            day.date, participant.reminder_time, participant.timezone, protocol_of(participant).treatment
+        )
+        if log is not None:
+            code, level = "dose_recorded", "ok"
+        elif now >= cutoff:
+            code, level = "dosing_after_cutoff", "info"
+        else:
+            code, level = "dosing", "info"
+    else:
+        code, level = day.phase, "info"
+    dose = f"{day.expected_dose_mg:g}" if day.expected_dose_mg is not None else ""
+    return {"code": code, "level": level, "text": text(lang, f"diary.{code}", dose=dose, drug=drug)}
+
+
+def _bp_read_today(session: Session, participant: Participant, d: date) -> bool:
+    start, end = day_bounds(d, participant.timezone)
+    stmt = select(BpReading.id).where(
+        BpReading.participant_id == participant.id,
+        BpReading.measured_at >= start,
+        BpReading.measured_at < end,
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
+    """The patient's today: phase, expected dose, today's entry, whether BP is due, and advice."""
+    participant = me(session, actor)
+    d = local_today(participant, now)
+    plan = load_plan(session, participant)
+    day = calendar.day_info(plan, d)
+    log = session.scalar(
+        select(DoseLog).where(DoseLog.participant_id == participant.id, DoseLog.local_date == d)
+    )
+    policy = protocol_of(participant).reminders.bp_policy
+    bp_due = bp_due_on(policy, day) and not _bp_read_today(session, participant, d)
+    return {
+        "date": d,
+        "cycle": day.cycle,
+        "cycle_day": day.cycle_day,
+        "phase": day.phase,
+        "expected_dose_mg": day.expected_dose_mg,
+        "status": day_status(day, log, participant, now),
+        "dose_log": log,
+        "bp_due": bp_due,
+        "advice": _advice(participant, day, log, now),
+    }
+
+
+# --- entries -------------------------------------------------------------------------------
+
+
+def _normalise(entry: dict[str, Any]) -> dict[str, Any]:
+    """The stored form of an entry body: every field present, absent ones at their default."""
+    values = {name: entry.get(name) for name in ENTRY_FIELDS}
+    values["vomited_after"] = bool(values["vomited_after"])
+    if values["dose_mg"] is not None:
+        values["dose_mg"] = float(values["dose_mg"])
+    return values
+
+
+def _same(log: DoseLog, values: dict[str, Any]) -> bool:
+    """True when the stored entry already says exactly this."""
+    return all(getattr(log, name) == values[name] for name in ENTRY_FIELDS)
+
+
+def _validate(participant: Participant, d: date, values: dict[str, Any], now: datetime) -> None:
+    """Field rules of one entry: nothing about an intake when none was taken; taken_at on the day."""
+    if not values["taken"]:
+        wrong = [n for n in ("taken_at", "dose_mg") if values[n] is not None]
+        if values["vomited_after"]:
+            wrong.append("vomited_after")
+        if wrong:
+            raise Invalid({name: "must be left out when taken is false" for name in wrong})
+        return
+    if values["missed_reason"] is not None:
+        raise Invalid({"missed_reason": "only for a dose that was not taken"})
+    if values["taken_at"] is not None:
+        error = diary.check_taken_at(d, values["taken_at"], participant.timezone, now)
+        if error:
+            raise Invalid({"taken_at": error})
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"dose upsert is not implemented for {name}")
+
+
+def _upsert(
+    session: Session,
+    participant: Participant,
+    d: date,
+    values: dict[str, Any],
+    *,
+    actor: Actor,
+    source: str,
+    source_detail: str | None,
+    reason: str | None,
+    reason_field: str,
+    is_late: bool,
+    device_time: datetime | None,
+    now: datetime,
+) -> tuple[DoseLog, bool]:
+    """Create or change the day's entry; returns (entry, created)."""
+    plan = load_plan(session, participant)
+    deviations = list(diary.deviation_flags(calendar.day_info(plan, d), values["taken"], values["dose_mg"]))
+    stored = {
+        **values,
+        "entered_by": actor.id,
+        "entered_at": now,
+        "device_time": device_time,
+        "source": source,
+        "source_detail": source_detail,
+        "is_late": is_late,
+        "is_deviation": bool(deviations),
+        "flags": ([LATE] if is_late else []) + deviations,
+    }
+    insert = (
+        _insert(session)(DoseLog)
+        .values(id=new_id(), participant_id=participant.id, local_date=d, version=1, **stored)
+        .on_conflict_do_nothing(index_elements=["participant_id", "local_date"])
+        .returning(DoseLog.id)
+    )
+    created_id = session.execute(insert).scalar_one_or_none()
+    log = session.scalars(
+        select(DoseLog)
+        .where(DoseLog.participant_id == participant.id, DoseLog.local_date == d)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    common = {"participant_id": participant.id, "site_id": participant.site_id, "now": now}
+    if created_id is not None:
+        audit.record(
+            session,
+            actor,
+            "dose_log.create",
+            "dose_log",
+            log.id,
+            after=audit.snapshot(log),
+            reason=reason if source == "site" else None,
+            **common,
+        )
+        return log, True
+    if _same(log, values):
+        return log, False
+    if not reason:
+        raise Invalid(
+            {reason_field: f"the entry for {d.isoformat()} exists; a reason is needed to change it"}
+        )
+    before = audit.snapshot(log)
+    for name, value in stored.items():
+        setattr(log, name, value)
+    log.version += 1
+    session.flush()
+    old, new = audit.changed(before, audit.snapshot(log))
+    audit.record(
+        session, actor, "dose_log.update", "dose_log", log.id, before=old, after=new, reason=reason, **common
+    )
+    return log, False
+
+
+def _existing_is_same(session: Session, participant: Participant, d: date, values: dict[str, Any]) -> bool:
+    log = session.scalar(
+        select(DoseLog).where(DoseLog.participant_id == participant.id, DoseLog.local_date == d)
+    )
+    return log is not None and _same(log, values)
+
+
+def _check_date(participant: Participant, d: date, classification: str) -> None:
+    if classification == diary.FUTURE:
+        raise Invalid({"date": f"{d.isoformat()} is in the future"})
+    if d < participant.c1d1:
+        raise Invalid({"date": f"{d.isoformat()} is before cycle 1 day 1 ({participant.c1d1.isoformat()})"})
+
+
+def put_patient_dose(
+    session: Session,
+    actor: Actor,
+    d: date,
+    entry: dict[str, Any],
+    *,
+    reason_for_change: str | None,
+    device_time: datetime | None,
+    now: datetime,
+) -> tuple[DoseLog, bool]:
+    """The patient enters or changes a day: late entries are flagged, after 72 h only the site may."""
+    participant = me(session, actor)
+    rules = protocol_of(participant).entry
+    classification = diary.classify_entry(d, now, participant.timezone, rules)
+    _check_date(participant, d, classification)
+    values = _normalise(entry)
+    if classification == diary.STAFF_ONLY:
+        if _existing_is_same(session, participant, d, values):
+            # a phone's outbox retrying an entry that already went through: still a no-op
+            return session.scalar(
+                select(DoseLog).where(DoseLog.participant_id == participant.id, DoseLog.local_date == d)
+            ), False
+        raise Forbidden(
+            f"{d.isoformat()} is more than {rules.patient_max_age_hours} hours ago; "
+            "please contact your study site to record or change this day"
+        )
+    _validate(participant, d, values, now)
+    return _upsert(
+        session,
+        participant,
+        d,
+        values,
+        actor=actor,
+        source="patient",
+        source_detail=None,
+        reason=reason_for_change,
+        reason_field="reason_for_change",
+        is_late=classification != diary.ON_TIME,
+        device_time=device_time,
+        now=now,
+    )
+
+
+def put_site_dose(
+    session: Session,
+    actor: Actor,
+    participant_id: str,
+    d: date,
+    entry: dict[str, Any],
+    *,
+    reason: str,
+    source_detail: str,
+    now: datetime,
+) -> tuple[DoseLog, bool]:
+    """Site staff enter or change a day on the patient's behalf, at any age, with reason and source."""
+    participant = site_participant(session, actor, participant_id, WRITE_ROLES)
+    rules = protocol_of(participant).entry
+    classification = diary.classify_entry(d, now, participant.timezone, rules)
+    _check_date(participant, d, classification)
+    values = _normalise(entry)
+    _validate(participant, d, values, now)
+    return _upsert(
+        session,
+        participant,
+        d,
+        values,
+        actor=actor,
+        source="site",
+        source_detail=source_detail,
+        reason=reason,
+        reason_field="reason",
+        is_late=classification != diary.ON_TIME,
+        device_time=None,
+        now=now,
+    )
+
+
+def get_dose(session: Session, participant: Participant, d: date) -> DoseLog:
+    """The entry for ``d`` or 404."""
+    log = session.scalar(
+        select(DoseLog).where(DoseLog.participant_id == participant.id, DoseLog.local_date == d)
+    )
+    if log is None:
+        raise NotFound(f"no entry for {d.isoformat()}")
+    return log
+
+
+def list_doses(session: Session, participant: Participant, start: date, end: date) -> list[DoseLog]:
+    """Entries from ``start`` to ``end`` inclusive, in date order."""
+    check_range(start, end)
+    return sorted(_logs(session, participant, start, end).values(), key=lambda log: log.local_date)
+
+
+def site_reader(session: Session, actor: Actor, participant_id: str) -> Participant:
+    """A participant for a staff read endpoint."""
+    return site_participant(session, actor, participant_id, READ_ROLES)

@@ -1,0 +1,360 @@
+"""The treatment record as the site keeps it: plans built from rows, and the site's actions on it.
+
+:func:`load_plan` / :func:`load_plans` turn a participant's cycle, hold and dose-change rows into
+the pure :class:`~backend.domain.calendar.TreatmentPlan` every other feature (diary, adherence,
+scheduler) asks about dates. The site actions (confirm a cycle, add or end a hold, change the
+dose, discontinue) validate with the domain ``check_*`` functions, write the row, and record an
+audit event with the reason. Coordinators may confirm cycles; holds, dose changes and
+discontinuation are the investigator's (PRODUCT.md, "Who uses it").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.domain import calendar
+from backend.domain.calendar import CycleStart, DayInfo, DoseChangeRecord, HoldPeriod, TreatmentPlan
+from backend.domain.localtime import local_date
+from backend.domain.protocol import Protocol, get_protocol
+from backend.models import Cycle, DoseChange, Hold, Participant
+from backend.services import audit
+from backend.services.actors import Actor
+from backend.services.errors import Conflict, Invalid, NotFound
+from backend.services.scope import INVESTIGATOR_ROLES, READ_ROLES, WRITE_ROLES, get_participant, require_role
+
+
+def protocol_of(participant: Participant) -> Protocol:
+    """The protocol version the participant was enrolled under."""
+    return get_protocol(participant.protocol_ref)
+
+
+def _plan(
+    participant: Participant, cycles: Iterable[Cycle], holds: Iterable[Hold], changes: Iterable[DoseChange]
+) -> TreatmentPlan:
+    return TreatmentPlan(
+        treatment=protocol_of(participant).treatment,
+        c1d1=participant.c1d1,
+        initial_dose_mg=participant.initial_dose_mg,
+        cycles=tuple(
+            CycleStart(c.number, c.confirmed_start) for c in cycles if c.confirmed_start is not None
+        ),
+        holds=tuple(HoldPeriod(h.start_date, h.end_date) for h in holds),
+        dose_changes=tuple(DoseChangeRecord(c.effective_date, c.dose_mg) for c in changes),
+        discontinued_on=participant.discontinued_on,
+    )
+
+
+def load_plans(session: Session, participants: Iterable[Participant]) -> dict[str, TreatmentPlan]:
+    """Treatment plans for many participants in three queries (one per record kind), by id."""
+    by_id = {p.id: p for p in participants}
+    if not by_id:
+        return {}
+    ids = list(by_id)
+    rows: dict[type, dict[str, list]] = {}
+    for model in (Cycle, Hold, DoseChange):
+        grouped: dict[str, list] = defaultdict(list)
+        for row in session.scalars(select(model).where(model.participant_id.in_(ids))):
+            grouped[row.participant_id].append(row)
+        rows[model] = grouped
+    return {
+        pid: _plan(p, rows[Cycle][pid], rows[Hold][pid], rows[DoseChange][pid]) for pid, p in by_id.items()
+    }
+
+
+def load_plan(session: Session, participant: Participant) -> TreatmentPlan:
+    """The participant's treatment plan as recorded so far (confirmed cycles only)."""
+    return load_plans(session, [participant])[participant.id]
+
+
+def local_today(participant: Participant, now: datetime) -> date:
+    """The participant's local date at ``now``."""
+    return local_date(now, participant.timezone)
+
+
+def bp_due_on(policy: str, day: DayInfo) -> bool:
+    """Whether the protocol's BP policy asks for a reading on ``day``.
+
+    ``cycle1_daily_then_dosing_days``: every day of cycle 1 (closest monitoring while
+    hypertension typically starts, CLINICAL.md), then dosing days only. Nothing after
+    discontinuation or before C1D1.
+    """
+    if policy == "none" or day.phase == calendar.OFF_TREATMENT or day.cycle is None:
+        return False
+    if policy == "daily":
+        return True
+    if policy == "dosing_days":
+        return day.phase == calendar.DOSING
+    return day.phase == calendar.DOSING or (day.cycle == 1 and day.cycle_day is not None)
+
+
+# --- reads -------------------------------------------------------------------------------
+
+
+def list_cycles(session: Session, actor: Actor, participant_id: str) -> list[Cycle]:
+    """The participant's confirmed cycles, in order."""
+    require_role(actor, READ_ROLES)
+    participant = get_participant(session, actor, participant_id)
+    stmt = select(Cycle).where(Cycle.participant_id == participant.id).order_by(Cycle.number)
+    return list(session.scalars(stmt))
+
+
+def list_holds(session: Session, actor: Actor, participant_id: str) -> list[Hold]:
+    """The participant's holds, oldest first."""
+    require_role(actor, READ_ROLES)
+    participant = get_participant(session, actor, participant_id)
+    stmt = select(Hold).where(Hold.participant_id == participant.id).order_by(Hold.start_date)
+    return list(session.scalars(stmt))
+
+
+def list_dose_changes(session: Session, actor: Actor, participant_id: str) -> list[DoseChange]:
+    """The participant's dose changes, oldest first."""
+    require_role(actor, READ_ROLES)
+    participant = get_participant(session, actor, participant_id)
+    stmt = (
+        select(DoseChange)
+        .where(DoseChange.participant_id == participant.id)
+        .order_by(DoseChange.effective_date)
+    )
+    return list(session.scalars(stmt))
+
+
+# --- site actions ------------------------------------------------------------------------
+
+
+def _on_treatment(session: Session, actor: Actor, participant_id: str, roles: tuple[str, ...]) -> Participant:
+    """The participant for a site action; 409 once treatment was discontinued."""
+    require_role(actor, roles)
+    participant = get_participant(session, actor, participant_id)
+    if participant.discontinued_on is not None:
+        raise Conflict(
+            f"treatment was discontinued on {participant.discontinued_on.isoformat()}; "
+            "no further treatment changes can be recorded"
+        )
+    return participant
+
+
+def _not_in_future(participant: Participant, d: date, field: str, now: datetime) -> None:
+    """The site records what happened: dates after the participant's local today are refused."""
+    today = local_today(participant, now)
+    if d > today:
+        raise Invalid({field: f"{d.isoformat()} is in the future (today is {today.isoformat()} locally)"})
+
+
+def _record(session: Session, actor: Actor, action: str, row, participant: Participant, **kw) -> None:  # type: ignore[no-untyped-def]
+    """One audit event for a treatment row; the entity is the action's prefix (cycle, hold, ...)."""
+    audit.record(
+        session,
+        actor,
+        action,
+        action.split(".")[0],
+        row.id,
+        participant_id=participant.id,
+        site_id=participant.site_id,
+        **kw,
+    )
+
+
+def confirm_cycle(
+    session: Session,
+    actor: Actor,
+    participant_id: str,
+    *,
+    start_date: date,
+    reason: str | None = None,
+    now: datetime,
+) -> Cycle:
+    """Confirm the next cycle's Day 1 (the infusion was given on ``start_date``)."""
+    participant = _on_treatment(session, actor, participant_id, WRITE_ROLES)
+    plan = load_plan(session, participant)
+    if start_date < plan.c1d1:
+        raise Invalid({"start_date": f"{start_date.isoformat()} is before cycle 1 day 1"})
+    error = calendar.check_cycle_confirmation(plan, start_date)
+    if error:
+        raise Conflict(error)
+    _not_in_future(participant, start_date, "start_date", now)
+    cycle = Cycle(
+        participant_id=participant.id,
+        number=plan.cycles[-1].number + 1,
+        planned_start=calendar.planned_next_start(plan),
+        confirmed_start=start_date,
+        confirmed_by=actor.id,
+        confirmed_at=now,
+    )
+    session.add(cycle)
+    session.flush()
+    _record(
+        session,
+        actor,
+        "cycle.confirm",
+        cycle,
+        participant,
+        now=now,
+        after=audit.snapshot(cycle),
+        reason=reason or f"cycle {cycle.number} day 1 given",
+    )
+    return cycle
+
+
+def add_hold(
+    session: Session,
+    actor: Actor,
+    participant_id: str,
+    *,
+    start_date: date,
+    end_date: date | None,
+    reason: str,
+    now: datetime,
+) -> Hold:
+    """Order a hold from ``start_date`` to ``end_date`` (inclusive; open-ended when None)."""
+    participant = _on_treatment(session, actor, participant_id, INVESTIGATOR_ROLES)
+    plan = load_plan(session, participant)
+    error = calendar.check_hold(plan, start_date, end_date)
+    if error:
+        if end_date is not None and end_date < start_date:
+            raise Invalid({"end_date": error})
+        if start_date < plan.c1d1:
+            raise Invalid({"start_date": error})
+        raise Conflict(error)
+    hold = Hold(
+        participant_id=participant.id,
+        start_date=start_date,
+        end_date=end_date,
+        reason=reason,
+        ordered_by=actor.id,
+        created_at=now,
+    )
+    session.add(hold)
+    session.flush()
+    _record(
+        session, actor, "hold.create", hold, participant, now=now, after=audit.snapshot(hold), reason=reason
+    )
+    return hold
+
+
+def end_hold(
+    session: Session,
+    actor: Actor,
+    participant_id: str,
+    hold_id: str,
+    *,
+    end_date: date,
+    reason: str | None = None,
+    now: datetime,
+) -> Hold:
+    """Set (or correct) the last held day of a hold."""
+    participant = _on_treatment(session, actor, participant_id, INVESTIGATOR_ROLES)
+    hold = session.get(Hold, hold_id)
+    if hold is None or hold.participant_id != participant.id:
+        raise NotFound("hold not found")
+    plan = load_plan(session, participant)
+    error = calendar.check_hold_end(plan, HoldPeriod(hold.start_date, hold.end_date), end_date)
+    if error:
+        if end_date < hold.start_date:
+            raise Invalid({"end_date": error})
+        raise Conflict(error)
+    before = audit.snapshot(hold)
+    hold.end_date = end_date
+    session.flush()
+    old, new = audit.changed(before, audit.snapshot(hold))
+    if new:
+        _record(
+            session,
+            actor,
+            "hold.end",
+            hold,
+            participant,
+            now=now,
+            before=old,
+            after=new,
+            reason=reason or "hold ended",
+        )
+    return hold
+
+
+def change_dose(
+    session: Session,
+    actor: Actor,
+    participant_id: str,
+    *,
+    effective_date: date,
+    dose_mg: float,
+    reason: str,
+    now: datetime,
+) -> DoseChange:
+    """Record a new dose level from ``effective_date`` on."""
+    participant = _on_treatment(session, actor, participant_id, INVESTIGATOR_ROLES)
+    plan = load_plan(session, participant)
+    treatment = protocol_of(participant).treatment
+    error = calendar.check_dose_change(plan, treatment, effective_date, dose_mg)
+    if error:
+        if dose_mg not in treatment.allowed_dose_mg:
+            raise Invalid({"dose_mg": error})
+        if effective_date < plan.c1d1:
+            raise Invalid({"effective_date": error})
+        raise Conflict(error)
+    if effective_date in plan._change_dates:
+        raise Conflict(f"a dose change effective on {effective_date.isoformat()} is already recorded")
+    change = DoseChange(
+        participant_id=participant.id,
+        effective_date=effective_date,
+        dose_mg=float(dose_mg),
+        reason=reason,
+        ordered_by=actor.id,
+        created_at=now,
+    )
+    session.add(change)
+    session.flush()
+    _record(
+        session,
+        actor,
+        "dose_change.create",
+        change,
+        participant,
+        now=now,
+        after=audit.snapshot(change),
+        reason=reason,
+    )
+    return change
+
+
+def discontinue(
+    session: Session, actor: Actor, participant_id: str, *, on: date, reason: str, now: datetime
+) -> Participant:
+    """Take the participant off treatment with ``on`` as the first day off treatment."""
+    require_role(actor, INVESTIGATOR_ROLES)
+    participant = get_participant(session, actor, participant_id)
+    plan = load_plan(session, participant)
+    error = calendar.check_discontinuation(plan, on)
+    if error:
+        if plan.discontinued_on is not None:
+            raise Conflict(error)
+        raise Invalid({"date": error})
+    _not_in_future(participant, on, "date", now)
+    before = audit.snapshot(participant)
+    participant.discontinued_on = on
+    participant.discontinuation_reason = reason
+    participant.status = "off_treatment"
+    participant.updated_at = now
+    session.flush()
+    old, new = audit.changed(before, audit.snapshot(participant))
+    old.pop("updated_at", None)
+    new.pop("updated_at", None)
+    audit.record(
+        session,
+        actor,
+        "participant.discontinue",
+        "participant",
+        participant.id,
+        now=now,
+        before=old,
+        after=new,
+        reason=reason,
+        participant_id=participant.id,
+        site_id=participant.site_id,
+    )
+    return participant
