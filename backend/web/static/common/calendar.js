@@ -1,0 +1,94 @@
+/**
+ * The cycle calendar: a week grid of days from the calendar endpoints, each day marked by
+ * colour, a symbol and a full text label (never colour alone), with a legend.
+ * @module common/calendar
+ */
+import { h } from './dom.js';
+import { t, formatDate } from './i18n.js';
+
+const RECORDED = ['taken', 'not_taken', 'not_reported'];
+
+/**
+ * Whether a day or dose log carries the `late` flag (`flags: ["late"]`, or `late: true`).
+ * @param {Object} record
+ * @returns {boolean}
+ */
+export function isLate(record) {
+  return Boolean(record?.late || (Array.isArray(record?.flags) && record.flags.includes('late')));
+}
+
+/**
+ * The marker for a day: what is shown (status once recorded, else the phase).
+ * @param {{phase: string, status: string}} day
+ * @returns {string} one of taken, not_taken, not_reported, pending, break, hold, awaiting_cycle,
+ *   off_treatment
+ */
+export function dayMarker(day) {
+  if (RECORDED.includes(day.status)) return day.status;
+  return day.phase === 'dosing' ? 'pending' : day.phase;
+}
+
+function dayLabel(day) {
+  const parts = [formatDate(day.date, { weekday: 'long', day: 'numeric', month: 'long' })];
+  if (day.cycle) parts.push(t('calendar.cycle_day', { cycle: day.cycle, day: day.cycle_day }));
+  parts.push(t(`phase.${day.phase}`));
+  if (RECORDED.includes(day.status)) parts.push(t(`status.${day.status}`));
+  if (isLate(day)) parts.push(t('status.late'));
+  return parts.join(', ');
+}
+
+/**
+ * Render calendar days as a Monday-first grid with a legend.
+ * @param {Object[]} days `{date, cycle, cycle_day, phase, expected_dose_mg, status}` in date order
+ * @param {{today: string, onSelect?: function(Object): void, canSelect?: function(Object): boolean}} options
+ *   onSelect makes selectable days buttons
+ * @returns {HTMLElement}
+ */
+export function renderCalendar(days, { today, onSelect, canSelect = () => true }) {
+  const grid = h('div', { class: 'calendar-grid' });
+  for (let i = 1; i <= 7; i += 1) {
+    // 2024-01-01 was a Monday: weekday names in the current language without a hard-coded list.
+    grid.append(h('span', { class: 'calendar-weekday', 'aria-hidden': 'true', text: formatDate(`2024-01-0${i}`, { weekday: 'narrow' }) }));
+  }
+  if (days.length) {
+    const [year, month, date] = days[0].date.split('-').map(Number);
+    const blanks = (new Date(year, month - 1, date).getDay() + 6) % 7;
+    for (let i = 0; i < blanks; i += 1) grid.append(h('span', { class: 'calendar-blank', 'aria-hidden': 'true' }));
+  }
+  for (const day of days) {
+    const marker = dayMarker(day);
+    const selectable = onSelect && canSelect(day);
+    const cell = h(
+      selectable ? 'button' : 'div',
+      {
+        class: `calendar-day marker-${marker}${day.date === today ? ' is-today' : ''}${isLate(day) ? ' is-late' : ''}`,
+        type: selectable ? 'button' : null,
+        role: selectable ? null : 'img',
+        'aria-label': dayLabel(day),
+        'aria-current': day.date === today ? 'date' : null,
+        onclick: selectable ? () => onSelect(day) : null,
+      },
+      h('span', { class: 'calendar-date', 'aria-hidden': 'true', text: Number(day.date.slice(8)) }),
+      h('span', { class: 'calendar-symbol', 'aria-hidden': 'true', text: t(`symbol.${marker}`) }),
+      isLate(day) ? h('span', { class: 'calendar-late', 'aria-hidden': 'true', text: t('symbol.late') }) : null,
+    );
+    grid.append(cell);
+  }
+  return h('div', { class: 'calendar' }, grid, renderLegend());
+}
+
+function renderLegend() {
+  const markers = ['taken', 'not_taken', 'not_reported', 'pending', 'break', 'hold', 'awaiting_cycle', 'off_treatment'];
+  return h(
+    'dl',
+    { class: 'calendar-legend' },
+    ...markers.map((marker) =>
+      h('div', { class: 'legend-item' },
+        h('dt', { class: `legend-swatch marker-${marker}`, text: t(`symbol.${marker}`) }),
+        h('dd', { text: t(`legend.${marker}`) })),
+    ),
+    h('div', { class: 'legend-item' },
+      h('dt', { class: 'legend-swatch is-late', text: t('symbol.late') }),
+      h('dd', { text: t('status.late') })),
+  );
+}

@@ -1,0 +1,76 @@
+/**
+ * JSON over fetch with the API's error shape (flask-smorest: `{code, status, message, errors}`).
+ * @module common/http
+ */
+
+/** The request never reached the server or no answer came back (offline, DNS, reset). */
+export class NetworkError extends Error {}
+
+/** The server answered with a non-2xx status; `body` is its JSON error (or null). */
+export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {?Object} body
+   */
+  constructor(status, body) {
+    super(body?.message || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+
+  /**
+   * Field messages flattened to `{field: "message"}`; flask-smorest nests them under the
+   * request location (`json`, `query`, ...), which the user does not care about.
+   * @returns {Object<string, string>}
+   */
+  get fieldErrors() {
+    const errors = this.body?.errors ?? {};
+    const locations = ['json', 'query', 'path', 'form', 'headers'];
+    const flat = {};
+    for (const [key, value] of Object.entries(errors)) {
+      if (locations.includes(key) && value && typeof value === 'object' && !Array.isArray(value)) {
+        for (const [field, messages] of Object.entries(value)) flat[field] = messageText(messages);
+      } else {
+        flat[key] = messageText(value);
+      }
+    }
+    return flat;
+  }
+}
+
+function messageText(messages) {
+  if (Array.isArray(messages)) return messages.map(messageText).join(' ');
+  if (messages && typeof messages === 'object') return Object.values(messages).map(messageText).join(' ');
+  return String(messages);
+}
+
+/**
+ * Send one request and parse its JSON answer.
+ * @param {string} method
+ * @param {string} url
+ * @param {{token?: string, body?: *}} [options]
+ * @returns {Promise<*>} the parsed body (null for an empty answer)
+ * @throws {NetworkError|ApiError}
+ */
+export async function requestJson(method, url, { token, body } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (error) {
+    throw new NetworkError(error.message);
+  }
+  const text = await response.text();
+  let parsed = null;
+  if (text) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+  }
+  if (!response.ok) throw new ApiError(response.status, parsed);
+  return parsed;
+}

@@ -1,0 +1,170 @@
+/**
+ * Patient app entry: language, activation, the screen router (URL fragment), the outbox's
+ * pending counter and messages, and service-worker registration.
+ * @module patient/main
+ */
+import { h, mount, focusHeading } from '../common/dom.js';
+import { setLanguage, storedLanguage, t, formatDateTime } from '../common/i18n.js';
+import { NetworkError, ApiError } from '../common/http.js';
+import { renderAdvice } from '../common/advice.js';
+import { describeError } from '../common/forms.js';
+import { get, loadToken, forgetToken } from './api.js';
+import { getValue, setValue } from './store.js';
+import { flush, onOutboxEvent, pendingEntries } from './outbox.js';
+import { showActivation } from './screens/activate.js';
+import { showToday } from './screens/today.js';
+import { showCalendar } from './screens/calendar.js';
+import { showBloodPressure } from './screens/bp.js';
+import { showSymptoms } from './screens/symptoms.js';
+import { showSettings } from './screens/settings.js';
+
+const SCREENS = {
+  today: showToday,
+  day: showToday,
+  calendar: showCalendar,
+  bp: showBloodPressure,
+  symptoms: showSymptoms,
+  settings: showSettings,
+};
+const NAV = ['today', 'calendar', 'bp', 'symptoms', 'settings'];
+
+const main = document.getElementById('main');
+let latestRoute = 0;
+const context = {
+  main,
+  participant: null,
+  /** Re-render the chrome and the current screen (after a language change). */
+  refresh: () => {
+    renderChrome();
+    route();
+  },
+};
+
+/**
+ * Show a dismissable message above the screen (results of entries sent in the background).
+ * @param {string} text
+ * @param {HTMLElement[]} [extra] e.g. advice boxes
+ */
+function notify(text, extra = []) {
+  const box = h('div', { class: 'message' }, h('p', { text }), ...extra);
+  box.append(h('button', { type: 'button', class: 'button-secondary', text: t('action.dismiss'), onclick: () => box.remove() }));
+  document.getElementById('messages').append(box);
+}
+
+function describeEntry(entry) {
+  return t(`outbox.kind.${entry.kind}`, { when: formatDateTime(entry.queued_at) });
+}
+
+onOutboxEvent((event) => {
+  if (event.type === 'count') {
+    document.getElementById('pending').textContent = event.count ? t('outbox.pending', { count: event.count }) : '';
+  } else if (event.type === 'sent') {
+    notify(t('outbox.sent', { entry: describeEntry(event.entry) }), renderAdvice(event.response?.advice));
+  } else if (event.type === 'rejected') {
+    notify(t('outbox.rejected', { entry: describeEntry(event.entry), reason: describeError(event.error, Object.values(event.error.fieldErrors)) }));
+  }
+});
+
+function renderConnection() {
+  document.getElementById('connection').textContent = navigator.onLine ? '' : t('connection.offline');
+}
+
+function renderChrome() {
+  document.title = t('app.title');
+  document.getElementById('app-title').textContent = context.participant
+    ? t('app.title_with_id', { study_id: context.participant.study_id })
+    : t('app.title');
+  document.getElementById('skip-link').textContent = t('app.skip');
+  renderConnection();
+  const nav = document.getElementById('nav');
+  nav.setAttribute('aria-label', t('nav.label'));
+  mount(nav, context.participant
+    ? h('ul', {}, ...NAV.map((name) => h('li', {}, h('a', { href: `#${name}`, 'data-screen': name, text: t(`nav.${name}`) }))))
+    : null);
+  pendingEntries().then((entries) => {
+    document.getElementById('pending').textContent = entries.length ? t('outbox.pending', { count: entries.length }) : '';
+  });
+}
+
+async function route() {
+  if (!context.participant) return;
+  const [name, param] = (location.hash.slice(1) || 'today').split('/');
+  const screen = SCREENS[name] ?? showToday;
+  document.querySelectorAll('#nav a').forEach((link) => {
+    const current = link.dataset.screen === (name === 'day' ? 'calendar' : name);
+    if (current) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  });
+  // Each route renders into its own container, shown only if no later route started meanwhile:
+  // a slow screen must not overwrite the one the user has moved on to.
+  const view = h('div', { class: 'view' });
+  const routeId = ++latestRoute;
+  try {
+    await screen({ ...context, main: view }, param);
+    if (routeId !== latestRoute) return;
+    mount(main, view);
+  } catch (error) {
+    if (routeId !== latestRoute) return;
+    if (error instanceof ApiError && error.status === 401) {
+      await forgetToken();
+      context.participant = null;
+      await setValue('participant', undefined);
+      return start();
+    }
+    mount(main, h('h1', { text: t('error.title') }), h('p', { class: 'form-error', role: 'alert', text: describeError(error) }),
+      h('button', { type: 'button', text: t('action.retry'), onclick: route }));
+  }
+  focusHeading(main);
+}
+
+async function loadParticipant() {
+  try {
+    const participant = await get('/me');
+    await setValue('participant', participant);
+    return participant;
+  } catch (error) {
+    if (error instanceof NetworkError) return getValue('participant');
+    throw error;
+  }
+}
+
+async function start() {
+  if (!(await loadToken())) {
+    renderChrome();
+    return showActivation(context, async (participant) => {
+      await setValue('participant', participant);
+      if (!storedLanguage()) await setLanguage(participant.language);
+      start();
+    });
+  }
+  try {
+    context.participant = await loadParticipant();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      await forgetToken();
+      return start();
+    }
+    throw error;
+  }
+  if (!storedLanguage() && context.participant?.language) await setLanguage(context.participant.language);
+  renderChrome();
+  await route();
+  flush();
+}
+
+async function boot() {
+  await setLanguage(storedLanguage() ?? 'zh-CN');
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js', { scope: '/' });
+  window.addEventListener('hashchange', route);
+  window.addEventListener('online', () => {
+    renderConnection();
+    flush();
+  });
+  window.addEventListener('offline', renderConnection);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && context.participant) flush();
+  });
+  await start();
+}
+
+boot();

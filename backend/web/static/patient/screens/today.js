@@ -1,0 +1,127 @@
+/**
+ * The "today" screen (also any recent day, from the calendar): what today is in plain words,
+ * the server's advice, and the one big answer: taken or not taken.
+ * @module patient/screens/today
+ */
+import { h, mount } from '../../common/dom.js';
+import { t, formatDate } from '../../common/i18n.js';
+import { NetworkError } from '../../common/http.js';
+import { renderAdvice } from '../../common/advice.js';
+import { isLate } from '../../common/calendar.js';
+import { isoDate, addDays } from '../../common/dates.js';
+import { get } from '../api.js';
+import { getValue, setValue } from '../store.js';
+import { pendingEntries } from '../outbox.js';
+import { doseForm, doseSummary } from './dose-form.js';
+
+/**
+ * The calendar endpoint's days (the answer is `{days: [...]}`; a bare list is accepted too).
+ * @param {string} from "YYYY-MM-DD"
+ * @param {string} to "YYYY-MM-DD"
+ * @returns {Promise<Object[]>}
+ */
+export async function calendarDays(from, to) {
+  const answer = await get(`/me/calendar?from=${from}&to=${to}`);
+  return Array.isArray(answer) ? answer : answer.days;
+}
+
+async function loadToday() {
+  try {
+    const today = await get('/me/today');
+    await setValue('today', today);
+    return today;
+  } catch (error) {
+    const cached = await getValue('today');
+    if (error instanceof NetworkError && cached?.date === isoDate()) return { ...cached, offline_copy: true };
+    throw error;
+  }
+}
+
+async function loadOtherDay(date) {
+  const [day] = await calendarDays(date, date);
+  const existing = day.status === 'taken' || day.status === 'not_taken';
+  return { ...day, dose_log: existing ? { taken: day.status === 'taken' } : null, advice: [], bp_due: false };
+}
+
+/** How many dosing days the cycle has, from the calendar; null when it cannot be loaded. */
+async function dosingDaysInCycle(day) {
+  const start = addDays(day.date, 1 - day.cycle_day);
+  try {
+    const days = await calendarDays(start, addDays(start, 41));
+    const dosing = days.filter((d) => d.cycle === day.cycle && d.phase === 'dosing').map((d) => d.cycle_day);
+    return dosing.length ? Math.max(...dosing) : null;
+  } catch {
+    return null;
+  }
+}
+
+function statement(day, total) {
+  const values = { cycle: day.cycle, day: day.cycle_day, total, dose: day.expected_dose_mg };
+  switch (day.phase) {
+    case 'dosing':
+      return [total ? t('today.dosing', values) : t('today.dosing_no_total', values), t('today.take_dose', values)];
+    case 'break':
+      return [t('today.break'), t('today.cycle_day', values)];
+    case 'hold':
+      return [t('today.hold'), t('today.hold_detail')];
+    case 'awaiting_cycle':
+      return [t('today.awaiting'), t('today.awaiting_detail')];
+    default:
+      return [t('today.off'), t('today.off_detail')];
+  }
+}
+
+/**
+ * Render the day screen.
+ * @param {{main: HTMLElement}} context
+ * @param {string} [date] "YYYY-MM-DD"; today when absent
+ * @param {string} [flash] a status message to show at the top (after saving)
+ * @returns {Promise<void>}
+ */
+export async function showToday(context, date, flash) {
+  const isToday = !date || date === isoDate();
+  const day = isToday ? await loadToday() : await loadOtherDay(date);
+  const total = day.phase === 'dosing' ? await dosingDaysInCycle(day) : null;
+  const [headline, detail] = statement(day, total);
+  const pending = (await pendingEntries()).find((entry) => entry.id === `dose:${day.date}`);
+  const longDate = formatDate(day.date, { weekday: 'long', day: 'numeric', month: 'long' });
+
+  const section = h('section', { class: 'dose-section', 'aria-labelledby': 'dose-heading' },
+    h('h2', { id: 'dose-heading', text: isToday ? t('dose.heading_today') : t('dose.heading_day') }));
+  const rerender = (message) => showToday(context, isToday ? undefined : day.date, message);
+  const form = () => doseForm({ day, isToday, existing: Boolean(day.dose_log), prefill: pending?.body ?? day.dose_log, onDone: rerender });
+
+  if (pending) {
+    section.append(h('p', { class: 'status-pending', text: t('dose.pending', { summary: doseSummary(pending.body) }) }), form());
+  } else if (day.dose_log) {
+    section.append(h('p', { class: 'status-recorded' },
+      t('dose.recorded', { summary: doseSummary(day.dose_log) }),
+      isLate(day.dose_log) ? h('span', { class: 'badge', text: t('status.late') }) : null));
+    section.append(revealButton(t('dose.change'), form));
+  } else if (day.phase === 'dosing') {
+    section.append(form());
+  } else {
+    section.append(revealButton(t('dose.record_anyway'), form));
+  }
+
+  mount(context.main,
+    h('h1', { text: isToday ? t('today.title', { date: longDate }) : longDate }),
+    flash ? h('p', { class: 'flash', role: 'status', text: flash }) : null,
+    day.offline_copy ? h('p', { class: 'status-pending', text: t('today.offline_copy') }) : null,
+    h('div', { class: `day-statement phase-${day.phase}` }, h('p', { class: 'headline', text: headline }), h('p', { text: detail })),
+    ...renderAdvice(day.advice),
+    day.bp_due
+      ? h('p', { class: 'bp-due' }, h('span', { text: t('today.bp_due') }), ' ', h('a', { class: 'button-link', href: '#bp', text: t('today.bp_go') }))
+      : null,
+    section);
+}
+
+function revealButton(label, makeForm) {
+  const button = h('button', { type: 'button', class: 'button-secondary', text: label });
+  button.addEventListener('click', () => {
+    const form = makeForm();
+    button.replaceWith(form);
+    form.querySelector('input')?.focus();
+  });
+  return button;
+}

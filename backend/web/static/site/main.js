@@ -1,0 +1,72 @@
+/**
+ * Dashboard entry: sign-in, the header (user, language, sign-out) and the view router
+ * (#alerts, #participants, #participant/<id>).
+ * @module site/main
+ */
+import { h, mount, focusHeading } from '../common/dom.js';
+import { setLanguage, storedLanguage, t, currentLanguage, LANGUAGES } from '../common/i18n.js';
+import { describeError } from '../common/forms.js';
+import { session, logout, onSignedOut } from './api.js';
+import { showLogin } from './screens/login.js';
+import { showAlerts } from './screens/alerts.js';
+import { showParticipants } from './screens/participants.js';
+import { showParticipant } from './screens/participant.js';
+
+const VIEWS = { alerts: showAlerts, participants: showParticipants, participant: showParticipant };
+const main = document.getElementById('main');
+let latestRender = 0;
+
+function renderHeader() {
+  document.title = t('site.title');
+  document.getElementById('skip-link').textContent = t('app.skip');
+  const current = session();
+  const language = h('select', { id: 'site-language', 'aria-label': t('settings.language') },
+    ...LANGUAGES.map((code) => h('option', { value: code, text: code === 'en' ? 'English' : '中文' })));
+  language.value = currentLanguage();
+  language.addEventListener('change', async () => {
+    await setLanguage(language.value, { remember: true });
+    render();
+  });
+  mount(document.getElementById('header'),
+    h('p', { class: 'site-title', text: t('site.title') }),
+    current
+      ? h('nav', { 'aria-label': t('nav.label') }, h('ul', {},
+        h('li', {}, h('a', { href: '#alerts', 'data-view': 'alerts', text: t('site.nav.alerts') })),
+        h('li', {}, h('a', { href: '#participants', 'data-view': 'participants', text: t('site.nav.participants') }))))
+      : null,
+    h('div', { class: 'header-tools' },
+      current ? h('span', { text: t('site.signed_in_as', { name: current.user.name, role: current.user.role }) }) : null,
+      language,
+      current ? h('button', { type: 'button', class: 'button-secondary', text: t('site.logout'), onclick: () => logout() }) : null));
+}
+
+async function render() {
+  renderHeader();
+  if (!session()) {
+    latestRender += 1;
+    return showLogin(main, () => {
+      if (!location.hash) location.hash = '#alerts';
+      render();
+    });
+  }
+  const [name, param] = (location.hash.slice(1) || 'alerts').split('/');
+  document.querySelectorAll('[data-view]').forEach((link) => {
+    if (link.dataset.view === (name === 'participant' ? 'participants' : name)) link.setAttribute('aria-current', 'page');
+  });
+  // Render into a detached container and show it only if no later navigation started meanwhile.
+  const view = h('div', { class: 'view' });
+  const renderId = ++latestRender;
+  try {
+    await (VIEWS[name] ?? showAlerts)(view, param);
+    if (renderId !== latestRender) return;
+    mount(main, view);
+  } catch (error) {
+    if (renderId !== latestRender) return;
+    mount(main, h('h1', { text: t('error.title') }), h('p', { class: 'form-error', role: 'alert', text: describeError(error) }));
+  }
+  focusHeading(main);
+}
+
+onSignedOut(render);
+window.addEventListener('hashchange', render);
+setLanguage(storedLanguage() ?? 'en').then(render);

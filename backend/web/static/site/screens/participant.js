@@ -1,0 +1,105 @@
+/**
+ * One participant: summary, actions, cycle calendar, adherence, BP trend, symptom timeline and
+ * audit trail. Sections load independently, so one failing section does not hide the others.
+ * @module site/screens/participant
+ */
+import { h, mount } from '../../common/dom.js';
+import { t, formatDate, formatDateTime } from '../../common/i18n.js';
+import { describeError } from '../../common/forms.js';
+import { renderAdvice } from '../../common/advice.js';
+import { renderCalendar } from '../../common/calendar.js';
+import { addDays, isoDate } from '../../common/dates.js';
+import { call } from '../api.js';
+import { renderBloodPressure } from '../bpchart.js';
+import { renderValue } from '../values.js';
+import { renderActions } from './participant-actions.js';
+
+const ADHERENCE_COLUMNS = ['prescribed', 'taken', 'not_taken', 'not_reported', 'late', 'deviations', 'percent'];
+
+function section(id, title, loader) {
+  const body = h('div', { class: 'section-body' }, h('p', { text: t('site.loading') }));
+  loader().then(
+    (content) => mount(body, content),
+    (error) => mount(body, h('p', { class: 'form-error', text: describeError(error) })),
+  );
+  return h('section', { 'aria-labelledby': id }, h('h2', { id, text: title }), body);
+}
+
+function adherenceTable(adherence) {
+  const row = (label, values) => h('tr', { class: values.below_threshold ? 'below-threshold' : null },
+    h('th', { scope: 'row', text: label }),
+    ...ADHERENCE_COLUMNS.map((key) => h('td', { text: key === 'percent' ? percent(values.percent) : values[key] ?? '—' },
+      key === 'percent' && values.below_threshold ? h('strong', { class: 'flag', text: ` ⚠ ${t('site.participants.below')}` }) : null)));
+  return h('div', { class: 'table-scroll' }, h('table', {},
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: t('site.adherence.cycle') }), ...ADHERENCE_COLUMNS.map((key) => h('th', { scope: 'col', text: t(`site.adherence.${key}`) })))),
+    h('tbody', {},
+      ...adherence.cycles.map((cycle) => row(t('site.adherence.cycle_n', { cycle: cycle.cycle }), cycle)),
+      row(t('site.adherence.overall'), adherence.overall))));
+}
+
+function percent(value) {
+  return value === null || value === undefined ? '—' : `${Math.round(value)} %`;
+}
+
+function symptomTimeline(reports) {
+  if (!reports.length) return h('p', { text: t('site.symptoms.none') });
+  const ordered = [...reports].sort((a, b) => Date.parse(b.reported_at) - Date.parse(a.reported_at));
+  return h('ol', { class: 'timeline' }, ...ordered.map((report) => {
+    const scored = Object.entries(report.answers ?? {}).filter(([, value]) => value > 0);
+    return h('li', {},
+      h('h3', { text: formatDateTime(report.reported_at) }),
+      report.temperature_c != null ? h('p', { text: t('site.symptoms.temperature', { value: report.temperature_c }) }) : null,
+      scored.length
+        ? h('ul', {}, ...scored.map(([code, value]) => h('li', { text: t('site.symptoms.score', { item: code, value }) })))
+        : h('p', { text: t('site.symptoms.all_zero') }),
+      ...renderAdvice(report.advice_shown));
+  }));
+}
+
+function auditTable(events) {
+  if (!events.length) return h('p', { text: '—' });
+  return h('div', { class: 'table-scroll' }, h('table', { class: 'audit' },
+    h('thead', {}, h('tr', {}, ...['time', 'actor', 'action', 'reason', 'change'].map((key) => h('th', { scope: 'col', text: t(`site.audit.${key}`) })))),
+    h('tbody', {}, ...events.map((event) => h('tr', {},
+      h('td', { text: formatDateTime(event.server_time) }),
+      h('td', { text: event.actor_label || `${event.actor_type} ${event.actor_id}` }),
+      h('td', { text: `${event.action} ${event.entity}` }),
+      h('td', { text: event.reason || '—' }),
+      h('td', {}, h('details', {}, h('summary', { text: t('site.audit.show') }),
+        h('p', { text: t('site.audit.before') }), renderValue(event.before),
+        h('p', { text: t('site.audit.after') }), renderValue(event.after))))))));
+}
+
+/**
+ * Render the participant page.
+ * @param {HTMLElement} main
+ * @param {string} participantId
+ * @returns {Promise<void>}
+ */
+export async function showParticipant(main, participantId) {
+  const base = `/participants/${participantId}`;
+  const participant = await call('GET', base);
+  const today = isoDate();
+  const [from, to] = [addDays(today, -41), addDays(today, 14)];
+  const reload = () => showParticipant(main, participantId);
+  mount(main,
+    h('p', {}, h('a', { href: '#participants', text: t('site.back') })),
+    h('h1', { text: t('site.participant.title', { study_id: participant.study_id }) }),
+    h('dl', { class: 'facts' },
+      ...[
+        ['status', t(`site.participant_status.${participant.status}`)],
+        ['c1d1', formatDate(participant.c1d1, { dateStyle: 'medium' })],
+        ['timezone', participant.timezone],
+        ['language', participant.language],
+        ['reminder_time', participant.reminder_time],
+      ].map(([key, value]) => h('div', {}, h('dt', { text: t(`site.participant.${key}`) }), h('dd', { text: value })))),
+    h('section', { 'aria-labelledby': 'actions-heading' }, h('h2', { id: 'actions-heading', text: t('site.actions') }), renderActions(participant, reload)),
+    section('calendar-heading', t('site.calendar'), async () => {
+      const answer = await call('GET', `${base}/calendar?from=${from}&to=${to}`);
+      return renderCalendar(Array.isArray(answer) ? answer : answer.days, { today });
+    }),
+    section('adherence-heading', t('site.adherence.title'), async () => adherenceTable(await call('GET', `${base}/adherence`))),
+    section('bp-heading', t('site.bp.title'), async () => renderBloodPressure(await call('GET', `${base}/bp-readings`))),
+    section('symptoms-heading', t('site.symptoms.title'), async () => symptomTimeline(await call('GET', `${base}/symptom-reports`))),
+    section('audit-heading', t('site.audit.title'), async () => auditTable(await call('GET', `${base}/audit`))));
+}
