@@ -63,7 +63,9 @@ def seed_demo() -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command on ``app``."""
-    for command in (db_group, create_admin, seed_demo):
+    from backend.scheduler.cli import COMMANDS as SCHEDULER_COMMANDS
+
+    for command in (db_group, create_admin, seed_demo, *SCHEDULER_COMMANDS):
         app.cli.add_command(command)
 
 

@@ -1,0 +1,450 @@
+"""The scheduler's jobs, each a function of ``(session, now)``; the runner decides when to call them.
+
+Every job is idempotent: replaying a tick for the same instant writes nothing new, because
+reminders and outbox rows have unique keys and daily checks leave a processed-day marker
+(a :class:`~backend.models.Reminder` row of kind ``missed_check`` / ``cycle_check``) that is
+inserted *before* the work, with ``ON CONFLICT DO NOTHING``, so only one caller ever owns it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import Session
+
+from backend.db import after_commit, db
+from backend.domain import calendar
+from backend.domain.diary import entry_window_closes_at, make_up_cutoff
+from backend.domain.findings import make_finding
+from backend.domain.i18n import text
+from backend.models import (
+    Alert,
+    AuditEvent,
+    DoseLog,
+    Notification,
+    Participant,
+    PushSubscription,
+    Reminder,
+    SchedulerHeartbeat,
+    Site,
+    StaffUser,
+)
+from backend.services import outbox, reminders
+from backend.services.treatment import load_plans, protocol_of
+
+BATCH = 2000
+HEARTBEAT = "scheduler"
+PLANNER_WATERMARK = "planner"
+CHANGE_OVERLAP = timedelta(minutes=5)  # late-committing requests: re-plan a little more than needed
+ALERT_LOOKBACK = timedelta(days=1)
+PATIENT_URL = "/#today"
+STAFF_URL = "/site/#alerts"
+PUSH_KINDS = {("dose", 0): "dose_reminder", ("dose", 1): "dose_followup", ("bp", 0): "bp_reminder"}
+
+
+def iso_utc(instant: datetime) -> str:
+    """An instant as ISO 8601 in UTC with a ``Z``."""
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+def plan_reminders(session: Session, now: datetime) -> int:
+    """Plan each participant's reminders once per local day, and at once after any change.
+
+    Changes are found through the audit trail (every write to a plan, a diary day or a
+    participant records an event) since the previous run's watermark.
+    """
+    mark = session.get(SchedulerHeartbeat, PLANNER_WATERMARK)
+    changed: list[Participant] = []
+    if mark is not None:
+        ids = (
+            select(AuditEvent.participant_id)
+            .where(
+                AuditEvent.server_time >= mark.beat_at - CHANGE_OVERLAP,
+                AuditEvent.participant_id.is_not(None),
+            )
+            .distinct()
+        )
+        changed = list(session.scalars(select(Participant).where(Participant.id.in_(ids))))
+        mark.beat_at = max(mark.beat_at, now)
+    else:
+        session.add(SchedulerHeartbeat(name=PLANNER_WATERMARK, beat_at=now, holder=_holder()))
+    daily = reminders.participants_without_marker(session, "plan", now, BATCH)
+    for participant in daily:
+        reminders.add_marker(
+            session, participant.id, "plan", reminders.local_date(now, participant.timezone), now
+        )
+    seen = {p.id: p for p in (*changed, *daily)}
+    return reminders.replan_participants(session, list(seen.values()), now)
+
+
+def _reminder_payload(row: Reminder, participant: Participant) -> dict:
+    kind = PUSH_KINDS[(row.kind, row.sequence)]
+    lang = participant.language
+    return {
+        "kind": kind,
+        "id": row.id,
+        "title": text(lang, f"push.{kind}.title"),
+        "body": text(lang, f"push.{kind}.body"),
+        "url": PATIENT_URL,
+        "due_at": iso_utc(row.due_at),
+    }
+
+
+def enqueue_due_reminders(session: Session, now: datetime) -> int:
+    """Turn due reminder rows into outbox messages, after re-checking them against calendar and diary.
+
+    A row past its expiry (the scheduler was down) is dropped, never sent; a row the calendar
+    no longer asks for, or whose day is logged, is cancelled.
+    """
+    stmt = (
+        select(Reminder)
+        .where(Reminder.status == "pending", Reminder.due_at <= now)
+        .order_by(Reminder.due_at)
+        .limit(BATCH)
+    )
+    if _is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.scalars(stmt))
+    if not rows:
+        return 0
+    participants = {
+        p.id: p
+        for p in session.scalars(
+            select(Participant).where(Participant.id.in_({r.participant_id for r in rows}))
+        )
+    }
+    plans = load_plans(session, participants.values())
+    logged = reminders.logged_dates(session, participants, {r.local_date for r in rows})
+    subs: dict[str, list[PushSubscription]] = {}
+    for sub in session.scalars(
+        select(PushSubscription).where(
+            PushSubscription.participant_id.in_(list(participants)), PushSubscription.disabled_at.is_(None)
+        )
+    ):
+        subs.setdefault(sub.participant_id or "", []).append(sub)
+    queued = 0
+    for row in rows:
+        participant = participants[row.participant_id]
+        if row.expires_at <= now:
+            row.status, row.status_reason = "dropped", "expired before it could be sent"
+            continue
+        expected = {}
+        if participant.status in reminders.ACTIVE_STATUSES:
+            expected = {
+                i.key: i for i in reminders.expected_on(participant, plans[participant.id], row.local_date)
+            }
+        item = expected.get((row.kind, row.local_date, row.sequence))
+        if item is None:
+            row.status, row.status_reason = "cancelled", "no longer in the calendar"
+            continue
+        if item.due_at != row.due_at:  # time zone or reminder time changed: wait for the new instant
+            row.due_at, row.expires_at = item.due_at, item.expires_at
+            continue
+        if row.kind == reminders.DOSE and (participant.id, row.local_date) in logged:
+            row.status, row.status_reason = "cancelled", "day logged"
+            continue
+        targets = subs.get(participant.id, [])
+        row.status = "queued" if targets else "no_subscription"
+        ttl_until = row.expires_at
+        if row.kind == reminders.DOSE:
+            protocol = protocol_of(participant)
+            ttl_until = make_up_cutoff(
+                row.local_date, participant.reminder_time, participant.timezone, protocol.treatment
+            )
+        envelope = {
+            "message": _reminder_payload(row, participant),
+            "ttl_until": iso_utc(ttl_until),
+            "topic": f"{row.kind}-{row.local_date.isoformat()}-{participant.id}",
+        }
+        for sub in targets:
+            queued += outbox.enqueue(
+                session,
+                f"reminder:{row.id}:{sub.id}",
+                "webpush",
+                participant.id,
+                envelope,
+                row.due_at,
+                row.expires_at,
+                "normal",
+                sub.id,
+                now=now,
+            )
+    session.flush()
+    return queued
+
+
+# --- daily checks ---------------------------------------------------------------------------
+
+
+def _raise(session: Session, participant: Participant, rule_id: str, evidence: dict, now: datetime) -> Alert:
+    """Raise a finding through the alerts service (one open alert per participant, rule and episode)."""
+    from backend.services.alerts import raise_finding
+
+    finding = make_finding(rule_id, evidence, None)
+    alert, is_new = raise_finding(
+        session, participant, finding, evidence_item={"detected_by": "scheduler"}, advice_shown=[], now=now
+    )
+    if is_new:  # same transaction as the alert: the notice exists exactly when the alert does
+        enqueue_alert_notices(session, alert, now)
+    return alert
+
+
+def detect_missed_doses(session: Session, now: datetime) -> int:
+    """After a day's entry window closed, alert on missed dosing days: 1 -> info, 2 consecutive -> review.
+
+    Runs once per participant and local day (after 12:00 local), checking the day before.
+    """
+    raised = 0
+    batch = reminders.participants_without_marker(
+        session, "missed_check", now, BATCH, after_local_time=(12, 0)
+    )
+    plans = load_plans(session, batch)
+    for participant in batch:
+        today = reminders.local_date(now, participant.timezone)
+        day = today - timedelta(days=1)
+        protocol = protocol_of(participant)
+        if now < entry_window_closes_at(day, participant.timezone, protocol.entry):
+            continue
+        if not reminders.add_marker(session, participant.id, "missed_check", today, now):
+            continue
+        plan = plans[participant.id]
+        if not calendar.day_info(plan, day).is_prescribed:
+            continue
+        rules = protocol.alerts
+        lookback = [d.date for d in calendar.days(plan, day - timedelta(days=30), day) if d.is_prescribed]
+        taken = set(
+            session.scalars(
+                select(DoseLog.local_date).where(
+                    DoseLog.participant_id == participant.id,
+                    DoseLog.taken.is_(True),
+                    DoseLog.local_date.in_(lookback),
+                )
+            )
+        )
+        missed: list[str] = []
+        for d in reversed(lookback):
+            if d in taken or len(missed) >= rules.missed_dose_review_after:
+                break
+            missed.append(d.isoformat())
+        if not missed:
+            continue
+        rule = "DOSE-MISSED-2" if len(missed) >= rules.missed_dose_review_after else "DOSE-MISSED"
+        if len(missed) < rules.missed_dose_info_after:
+            continue
+        _raise(
+            session,
+            participant,
+            rule,
+            {"local_date": day.isoformat(), "consecutive_missed": len(missed), "dates": sorted(missed)},
+            now,
+        )
+        raised += 1
+    return raised
+
+
+def cycle_unconfirmed(session: Session, now: datetime) -> int:
+    """Alert the site once per planned cycle when its start is N days past without a confirmation."""
+    raised = 0
+    batch = reminders.participants_without_marker(session, "cycle_check", now, BATCH)
+    plans = load_plans(session, batch)
+    for participant in batch:
+        today = reminders.local_date(now, participant.timezone)
+        if not reminders.add_marker(session, participant.id, "cycle_check", today, now):
+            continue
+        plan = plans[participant.id]
+        if plan.discontinued_on is not None:
+            continue
+        planned = calendar.planned_next_start(plan)
+        after = protocol_of(participant).alerts.cycle_unconfirmed_after_days
+        if today < planned + timedelta(days=after):
+            continue
+        number = plan.cycles[-1].number + 1
+        if not reminders.add_marker(session, participant.id, "cycle_alert", planned, now, sequence=number):
+            continue
+        _raise(
+            session,
+            participant,
+            "CYCLE-UNCONFIRMED",
+            {
+                "cycle": number,
+                "planned_start": planned.isoformat(),
+                "last_confirmed_start": plan.cycles[-1].start.isoformat(),
+                "checked_on": today.isoformat(),
+            },
+            now,
+        )
+        raised += 1
+    return raised
+
+
+# --- alert delivery -------------------------------------------------------------------------
+
+
+def enqueue_alert_notices(session: Session, alert: Alert, now: datetime, *, escalation: bool = False) -> int:
+    """Queue the site's e-mail and the site staff's web pushes for ``alert`` (idempotent per recipient).
+
+    An escalation goes again to the site address and every subscribed staff member, and also to
+    each investigator of the site by e-mail.
+    """
+    site = session.get(Site, alert.site_id)
+    participant = session.get(Participant, alert.participant_id)
+    if site is None or participant is None:
+        return 0
+    prefix = "escalation" if escalation else "alert"
+    base = current_app.config["SETTINGS"].public_base_url
+    staff = list(
+        session.scalars(select(StaffUser).where(StaffUser.site_id == site.id, StaffUser.is_active.is_(True)))
+    )
+    addresses = list(dict.fromkeys(site.alert_emails or []))
+    if escalation:
+        addresses += [u.email for u in staff if u.role == "investigator" and u.email not in addresses]
+    label = "escalated urgent" if escalation else alert.severity
+    subject = f"[Dosing Diary] {label} alert for participant {participant.study_id}"
+    body = (
+        f"{alert.title}\n\nParticipant: {participant.study_id}\nSeverity: {alert.severity}\n"
+        f"Rule: {alert.rule_id}\nOpened: {iso_utc(alert.opened_at)}\n"
+        + (
+            f"Not acknowledged after {int((now - alert.opened_at).total_seconds() // 60)} minutes.\n"
+            if escalation
+            else ""
+        )
+        + f"\nOpen: {base}/site/#alerts/{alert.id}\n"
+    )
+    count = 0
+    for address in addresses:
+        mail = {
+            "to": [address],
+            "subject": subject,
+            "body": body,
+            "message_id": f"{prefix}-{alert.id}-{address}",
+        }
+        count += outbox.enqueue(
+            session,
+            f"{prefix}:{alert.id}:email:{address}",
+            "email",
+            address,
+            mail,
+            now,
+            None,
+            "normal",
+            None,
+            alert.id,
+            now=now,
+        )
+    urgent = alert.severity == "urgent"
+    title_key = (
+        "push.escalation.title"
+        if escalation
+        else ("push.alert.urgent_title" if urgent else "push.alert.title")
+    )
+    kind = "escalation" if escalation else "alert"
+    message = {
+        "kind": kind,
+        "id": alert.id,
+        "title": text("en", title_key),
+        "body": text("en", f"push.{kind}.body"),
+        "url": STAFF_URL,
+        "due_at": iso_utc(now),
+    }
+    subs = session.scalars(
+        select(PushSubscription).where(
+            PushSubscription.staff_user_id.in_([u.id for u in staff]), PushSubscription.disabled_at.is_(None)
+        )
+    )
+    for sub in subs:
+        envelope = {
+            "message": message,
+            "ttl_until": iso_utc(now + timedelta(days=1)),
+            "topic": f"{kind}-{alert.id}",
+        }
+        count += outbox.enqueue(
+            session,
+            f"{prefix}:{alert.id}:push:{sub.id}",
+            "webpush",
+            sub.staff_user_id or "",
+            envelope,
+            now,
+            None,
+            "high" if urgent else "normal",
+            sub.id,
+            alert.id,
+            now=now,
+        )
+    return count
+
+
+def enqueue_alert_deliveries(session: Session, now: datetime) -> int:
+    """Queue notices for every recent alert that has none yet."""
+    has_notice = select(Notification.id).where(Notification.alert_id == Alert.id)
+    alerts = session.scalars(
+        select(Alert).where(
+            Alert.opened_at >= now - ALERT_LOOKBACK, Alert.opened_at <= now, ~has_notice.exists()
+        )
+    )
+    return sum(enqueue_alert_notices(session, alert, now) for alert in list(alerts))
+
+
+def escalate(session: Session, now: datetime) -> int:
+    """Escalate urgent alerts still open (not acknowledged) after the protocol's escalation minutes; once."""
+    count = 0
+    candidates = list(
+        session.scalars(
+            select(Alert).where(
+                Alert.severity == "urgent",
+                Alert.status == "open",
+                Alert.escalated_at.is_(None),
+                Alert.opened_at <= now - timedelta(minutes=1),
+            )
+        )
+    )
+    for alert in candidates:
+        participant = session.get(Participant, alert.participant_id)
+        minutes = protocol_of(participant).alerts.urgent_escalation_minutes if participant else 60
+        if alert.opened_at > now - timedelta(minutes=minutes):
+            continue
+        won = session.execute(
+            update(Alert)
+            .where(and_(Alert.id == alert.id, Alert.escalated_at.is_(None)))
+            .values(escalated_at=now)
+        ).rowcount
+        if won:
+            count += enqueue_alert_notices(session, alert, now, escalation=True)
+    return count
+
+
+# --- delivery and liveness ------------------------------------------------------------------
+
+
+def deliver(session: Session, now: datetime) -> int:
+    """Claim due outbox rows in this transaction; send them once it has committed."""
+    ids = outbox.claim(session, now)
+    if ids:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        transport = outbox.transport_for(app)
+        after_commit(session, lambda: outbox.send_claimed(db.session_scope, transport, ids, now))
+    return len(ids)
+
+
+def _holder() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def heartbeat(session: Session, now: datetime) -> int:
+    """Record that a scheduler finished a sweep (``/readyz`` wants one younger than 2 minutes)."""
+    beat = session.get(SchedulerHeartbeat, HEARTBEAT)
+    if beat is None:
+        session.add(SchedulerHeartbeat(name=HEARTBEAT, beat_at=now, holder=_holder()))
+    elif beat.beat_at < now:
+        beat.beat_at, beat.holder = now, _holder()
+    return 1
