@@ -34,7 +34,19 @@ class Api(SmorestApi):
 
 def init_app(app: Flask) -> None:
     """Attach the API and every resource blueprint to ``app``."""
-    from backend.api import adherence, auth, device, diary, health, participants, push, sites, treatment
+    from backend.api import (
+        adherence,
+        alerts,
+        auth,
+        device,
+        diary,
+        health,
+        participants,
+        push,
+        reports,
+        sites,
+        treatment,
+    )
 
     for key, value in API_CONFIG.items():
         app.config.setdefault(key, value)
@@ -44,6 +56,18 @@ def init_app(app: Flask) -> None:
     )
     api = Api(app)
     limiter.init_app(app)
-    for module in (auth, sites, participants, device, health, treatment, diary, adherence, push):
+    for module in (
+        auth,
+        sites,
+        participants,
+        device,
+        health,
+        treatment,
+        diary,
+        adherence,
+        push,
+        reports,
+        alerts,
+    ):
         api.register_blueprint(module.blp)
     app.extensions["smorest_api"] = api

@@ -1,0 +1,268 @@
+"""The site's alert queue: raising findings as alerts (episode rule), listing, acknowledging, resolving.
+
+One alert per participant and rule while it is open or acknowledged (an *episode*): a repeat of
+the same finding adds its evidence to that alert instead of opening a new one, so staff see one
+row with a count rather than a flood (PRO-TECT: alert fatigue is real). Once an alert is resolved,
+the next finding of that rule opens a new alert. Every opening, addition, acknowledgement and
+resolution leaves an audit event.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from backend.domain.findings import SEVERITIES, Finding
+from backend.models import Alert, Participant
+from backend.services import audit
+from backend.services.actors import SYSTEM, Actor
+from backend.services.errors import Conflict, NotFound
+from backend.services.scope import READ_ROLES, WRITE_ROLES, can_see_site, require_role
+
+ACTIVE_STATUSES = ("open", "acknowledged")
+# rule id prefix -> alert kind
+_KINDS = {"BP": "bp", "SYM": "symptom", "DOSE": "dose", "CYCLE": "cycle"}
+
+
+def kind_of(rule_id: str) -> str:
+    """The alert kind for a rule id: ``bp``, ``symptom``, ``dose``, ``cycle`` (else ``other``)."""
+    return _KINDS.get(rule_id.split("-", 1)[0], "other")
+
+
+def _json(value: Any) -> Any:
+    """``value`` as plain JSON data (datetimes become ISO strings)."""
+    return json.loads(
+        json.dumps(value, default=lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
+    )
+
+
+def _merge_advice(shown: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Advice already on the alert plus any new advice (by code), in the order first shown."""
+    codes = {item.get("code") for item in shown}
+    return [*shown, *(item for item in new if item.get("code") not in codes)]
+
+
+def raise_finding(
+    session: Session,
+    participant: Participant,
+    finding: Finding,
+    *,
+    evidence_item: dict[str, Any],
+    advice_shown: list[dict[str, Any]],
+    now: datetime,
+) -> tuple[Alert, bool]:
+    """Open an alert for ``finding``, or add to the participant's open episode of the same rule.
+
+    The evidence entry stored on the alert is the finding's evidence (readings or answers), the
+    caller's ``evidence_item`` (e.g. ``reading_id``/``sitting_id`` or ``report_id``), the rule id,
+    the time seen and the advice the patient was shown. Returns ``(alert, True)`` when a new alert
+    was opened, ``(alert, False)`` when an open or acknowledged one was added to (occurrences and
+    ``last_seen_at`` move on). A later reading of the *same* BP sitting (same ``sitting_id`` as
+    the episode's last entry) replaces that entry instead of counting as a new occurrence: the
+    sitting's mean has only been refined.
+
+    The alert is flushed, never committed: it lives in the caller's transaction, which is where
+    the scheduler engineer will enqueue its deliveries (outbox rows), so a rolled-back report
+    never notifies anyone. Audited as ``alert.open`` / ``alert.append`` by the system actor.
+    """
+    entry = _json(
+        {
+            "seen_at": now,
+            "rule_id": finding.rule_id,
+            **finding.evidence,
+            **evidence_item,
+            "advice_shown": advice_shown,
+        }
+    )
+    advice = _json(advice_shown)
+    stmt = (
+        select(Alert)
+        .where(
+            Alert.participant_id == participant.id,
+            Alert.rule_id == finding.rule_id,
+            Alert.status.in_(ACTIVE_STATUSES),
+        )
+        .order_by(Alert.opened_at.desc())
+        .with_for_update()
+    )
+    alert = session.scalars(stmt).first()
+    if alert is None:
+        alert = Alert(
+            participant_id=participant.id,
+            site_id=participant.site_id,
+            kind=kind_of(finding.rule_id),
+            rule_id=finding.rule_id,
+            severity=finding.severity,
+            status="open",
+            title=finding.title,
+            source=finding.source,
+            evidence=[entry],
+            advice_shown=advice,
+            occurrences=1,
+            opened_at=now,
+            last_seen_at=now,
+        )
+        session.add(alert)
+        session.flush()
+        audit.record(
+            session,
+            SYSTEM,
+            "alert.open",
+            "alert",
+            alert.id,
+            now=now,
+            after=audit.snapshot(alert),
+            reason=f"rule {finding.rule_id} fired",
+            participant_id=participant.id,
+            site_id=participant.site_id,
+        )
+        return alert, True
+
+    evidence = list(alert.evidence or [])
+    sitting = entry.get("sitting_id")
+    same_sitting = sitting is not None and evidence and evidence[-1].get("sitting_id") == sitting
+    if same_sitting:
+        evidence[-1] = entry
+    else:
+        evidence.append(entry)
+        alert.occurrences = (alert.occurrences or 1) + 1
+    # Reassign (not mutate) the JSON columns so SQLAlchemy sees the change.
+    alert.evidence = evidence
+    alert.advice_shown = _merge_advice(list(alert.advice_shown or []), advice)
+    alert.last_seen_at = now
+    session.flush()
+    audit.record(
+        session,
+        SYSTEM,
+        "alert.append",
+        "alert",
+        alert.id,
+        now=now,
+        after={"occurrences": alert.occurrences, "last_seen_at": now, "evidence": entry},
+        reason=f"rule {finding.rule_id} fired again in the open episode",
+        participant_id=participant.id,
+        site_id=participant.site_id,
+    )
+    return alert, False
+
+
+def list_alerts(
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    severity: str | None = None,
+    site_id: str | None = None,
+    participant_id: str | None = None,
+) -> list[Alert]:
+    """The caller's alert queue: urgent first, then review, then info; oldest first within each."""
+    require_role(actor, READ_ROLES)
+    rank = case({sev: i for i, sev in enumerate(SEVERITIES)}, value=Alert.severity, else_=len(SEVERITIES))
+    stmt = select(Alert).order_by(rank, Alert.opened_at, Alert.id)
+    if not actor.sees_all_sites:
+        stmt = stmt.where(Alert.site_id == actor.site_id)
+    if status:
+        stmt = stmt.where(Alert.status == status)
+    if severity:
+        stmt = stmt.where(Alert.severity == severity)
+    if site_id:
+        stmt = stmt.where(Alert.site_id == site_id)
+    if participant_id:
+        stmt = stmt.where(Alert.participant_id == participant_id)
+    return list(session.scalars(stmt))
+
+
+def get_alert(session: Session, actor: Actor, alert_id: str) -> Alert:
+    """One alert, if the caller may see its site (else NotFound, never Forbidden)."""
+    require_role(actor, READ_ROLES)
+    alert = session.get(Alert, alert_id)
+    if alert is None or not can_see_site(actor, alert.site_id) or actor.kind == "device":
+        raise NotFound("alert not found")
+    return alert
+
+
+def _actionable(session: Session, actor: Actor, alert_id: str) -> Alert:
+    """An alert the caller may act on: a coordinator or investigator of its site."""
+    require_role(actor, WRITE_ROLES)
+    alert = get_alert(session, actor, alert_id)
+    return session.scalars(select(Alert).where(Alert.id == alert.id).with_for_update()).one()
+
+
+def acknowledge(session: Session, actor: Actor, alert_id: str, *, note: str | None, now: datetime) -> Alert:
+    """Mark an open alert as being handled; acknowledging a non-open alert is a Conflict (409)."""
+    alert = _actionable(session, actor, alert_id)
+    if alert.status != "open":
+        raise Conflict(f"alert is already {alert.status}")
+    before = audit.snapshot(alert)
+    alert.status = "acknowledged"
+    alert.acknowledged_by = actor.id
+    alert.acknowledged_at = now
+    alert.acknowledge_note = note
+    session.flush()
+    old, new = audit.changed(before, audit.snapshot(alert))
+    audit.record(
+        session,
+        actor,
+        "alert.acknowledge",
+        "alert",
+        alert.id,
+        now=now,
+        before=old,
+        after=new,
+        reason=note,
+        participant_id=alert.participant_id,
+        site_id=alert.site_id,
+    )
+    return alert
+
+
+def resolve(session: Session, actor: Actor, alert_id: str, *, note: str, now: datetime) -> Alert:
+    """Close an open or acknowledged alert with a resolution note; resolving twice is a Conflict."""
+    alert = _actionable(session, actor, alert_id)
+    if alert.status == "resolved":
+        raise Conflict("alert is already resolved")
+    before = audit.snapshot(alert)
+    alert.status = "resolved"
+    alert.resolved_by = actor.id
+    alert.resolved_at = now
+    alert.resolution_note = note
+    session.flush()
+    old, new = audit.changed(before, audit.snapshot(alert))
+    audit.record(
+        session,
+        actor,
+        "alert.resolve",
+        "alert",
+        alert.id,
+        now=now,
+        before=old,
+        after=new,
+        reason=note,
+        participant_id=alert.participant_id,
+        site_id=alert.site_id,
+    )
+    return alert
+
+
+def alerts_with_evidence(session: Session, participant_id: str, key: str, value: str) -> list[Alert]:
+    """The participant's alerts with an evidence entry whose ``key`` is ``value`` (e.g. a report id).
+
+    Used to answer a repeated (idempotent) report with the alerts it raised the first time. A
+    participant has few alerts, so the JSON is searched here rather than in SQL.
+    """
+    stmt = select(Alert).where(Alert.participant_id == participant_id)
+    found = [a for a in session.scalars(stmt) if any(e.get(key) == value for e in a.evidence or [])]
+    return sorted(found, key=lambda a: SEVERITIES.index(a.severity) if a.severity in SEVERITIES else 9)
+
+
+def study_ids(session: Session, alerts: list[Alert]) -> dict[str, str]:
+    """participant id -> study id for the participants of ``alerts`` (one query)."""
+    ids = {a.participant_id for a in alerts}
+    if not ids:
+        return {}
+    rows = session.execute(select(Participant.id, Participant.study_id).where(Participant.id.in_(ids)))
+    return {pid: sid for pid, sid in rows}
