@@ -87,7 +87,7 @@ class CalendarOut(Schema):
     days = fields.List(fields.Nested(CalendarDayOut), required=True)
 
 
-class AdviceOut(Schema):
+class DayAdviceOut(Schema):
     code = fields.String(required=True)
     level = fields.String(required=True)
     text = fields.String(required=True)
@@ -102,7 +102,7 @@ class TodayOut(Schema):
     status = fields.String(required=True)
     dose_log = fields.Nested(DoseLogOut, required=True, allow_none=True)
     bp_due = fields.Boolean(required=True)
-    advice = fields.Nested(AdviceOut, required=True)
+    advice = fields.Nested(DayAdviceOut, required=True)
 
 
 def parse_day(value: str) -> dt.date:
