@@ -45,8 +45,9 @@ async function render() {
   if (!session()) {
     latestRender += 1;
     return showLogin(main, () => {
-      if (!location.hash) location.hash = '#alerts';
-      render();
+      // Setting the fragment renders through the hashchange listener; otherwise render here.
+      if (location.hash) render();
+      else location.hash = '#alerts';
     });
   }
   const [name, param] = (location.hash.slice(1) || 'alerts').split('/');

@@ -15,14 +15,14 @@ import { pendingEntries } from '../outbox.js';
 import { doseForm, doseSummary } from './dose-form.js';
 
 /**
- * The calendar endpoint's days (the answer is `{days: [...]}`; a bare list is accepted too).
+ * The calendar endpoint's days: `{from, to, days: [{date, cycle, cycle_day, phase,
+ * expected_dose_mg, status, late, dose_log}]}`.
  * @param {string} from "YYYY-MM-DD"
  * @param {string} to "YYYY-MM-DD"
  * @returns {Promise<Object[]>}
  */
 export async function calendarDays(from, to) {
-  const answer = await get(`/me/calendar?from=${from}&to=${to}`);
-  return Array.isArray(answer) ? answer : answer.days;
+  return (await get(`/me/calendar?from=${from}&to=${to}`)).days;
 }
 
 async function loadToday() {
@@ -39,8 +39,7 @@ async function loadToday() {
 
 async function loadOtherDay(date) {
   const [day] = await calendarDays(date, date);
-  const existing = day.status === 'taken' || day.status === 'not_taken';
-  return { ...day, dose_log: existing ? { taken: day.status === 'taken' } : null, advice: [], bp_due: false };
+  return { ...day, dose_log: day.dose_log ?? null, advice: [], bp_due: false };
 }
 
 /** How many dosing days the cycle has, from the calendar; null when it cannot be loaded. */

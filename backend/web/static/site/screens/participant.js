@@ -95,8 +95,8 @@ export async function showParticipant(main, participantId) {
       ].map(([key, value]) => h('div', {}, h('dt', { text: t(`site.participant.${key}`) }), h('dd', { text: value })))),
     h('section', { 'aria-labelledby': 'actions-heading' }, h('h2', { id: 'actions-heading', text: t('site.actions') }), renderActions(participant, reload)),
     section('calendar-heading', t('site.calendar'), async () => {
-      const answer = await call('GET', `${base}/calendar?from=${from}&to=${to}`);
-      return renderCalendar(Array.isArray(answer) ? answer : answer.days, { today });
+      const { days } = await call('GET', `${base}/calendar?from=${from}&to=${to}`);
+      return renderCalendar(days, { today });
     }),
     section('adherence-heading', t('site.adherence.title'), async () => adherenceTable(await call('GET', `${base}/adherence`))),
     section('bp-heading', t('site.bp.title'), async () => renderBloodPressure(await call('GET', `${base}/bp-readings`))),
