@@ -69,7 +69,7 @@ class SymptomReportIn(Schema):
     # gets one message naming answers.<item code> (unknown item, out of range, not an integer).
     answers = fields.Dict(
         keys=fields.String(validate=validate.Length(min=1, max=64)),
-        values=fields.Raw(metadata={"type": "integer", "minimum": 0, "maximum": 4}),
+        values=fields.Raw(allow_none=True, metadata={"type": "integer", "minimum": 0, "maximum": 4}),
         required=True,
     )
     temperature_c = fields.Float(

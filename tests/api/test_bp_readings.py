@@ -12,7 +12,9 @@ from backend import clock
 from tests.api.test_authz_matrix import STAFF_READ, check_matrix
 
 
-def post_bp(client, world, systolic, diastolic, *, who="p2", at=None, pulse=None, sitting_id=None, client_id=None):
+def post_bp(
+    client, world, systolic, diastolic, *, who="p2", at=None, pulse=None, sitting_id=None, client_id=None
+):
     body = {
         "client_id": client_id or str(uuid.uuid4()),
         "measured_at": (at or clock.now()).isoformat(),
@@ -124,7 +126,9 @@ def test_emergency_advice_is_in_the_participants_language(client, world):
 
 def test_severe_headache_today_makes_a_single_165_102_urgent(client, world):
     report = {"client_id": str(uuid.uuid4()), "answers": {"headache_frequency": 3, "headache_severity": 3}}
-    assert client.post("/api/v1/me/symptom-reports", json=report, headers=world.headers("p2")).status_code == 201
+    assert (
+        client.post("/api/v1/me/symptom-reports", json=report, headers=world.headers("p2")).status_code == 201
+    )
     r = post_bp(client, world, 165, 102)
     assert r.json["alert"]["rule_id"] == "BP-CRISIS"
     assert r.json["advice"]["code"] == "bp_emergency"
@@ -158,21 +162,55 @@ def test_implausible_reading_is_422_naming_the_bound(client, world, values, fiel
     r = post_bp(client, world, systolic, diastolic, pulse=pulse)
     assert r.status_code == 422
     assert bound in r.json["errors"]["json"][field][0]
-    assert client.get(
-        f"/api/v1/participants/{world.participants['p2']}/bp-readings", headers=world.headers("coordinator_a")
-    ).json == []
+    assert (
+        client.get(
+            f"/api/v1/participants/{world.participants['p2']}/bp-readings",
+            headers=world.headers("coordinator_a"),
+        ).json
+        == []
+    )
 
 
 @pytest.mark.parametrize(
     "body",
     [
         {},
-        {"client_id": "not-a-uuid", "measured_at": "2026-11-24T08:00:00+08:00", "systolic": 120, "diastolic": 80},
-        {"client_id": str(uuid.uuid4()), "measured_at": "2026-11-24T08:00:00", "systolic": 120, "diastolic": 80},
-        {"client_id": str(uuid.uuid4()), "measured_at": "2026-11-24T08:00:00Z", "systolic": "x", "diastolic": 80},
-        {"client_id": str(uuid.uuid4()), "measured_at": "2026-11-24T08:00:00Z", "systolic": 12.5, "diastolic": 8},
-        {"client_id": str(uuid.uuid4()), "measured_at": "0001-01-01T00:00:00+14:00", "systolic": 120, "diastolic": 80},
-        {"client_id": str(uuid.uuid4()), "measured_at": "9999-12-31T23:59:59-14:00", "systolic": 120, "diastolic": 80},
+        {
+            "client_id": "not-a-uuid",
+            "measured_at": "2026-11-24T08:00:00+08:00",
+            "systolic": 120,
+            "diastolic": 80,
+        },
+        {
+            "client_id": str(uuid.uuid4()),
+            "measured_at": "2026-11-24T08:00:00",
+            "systolic": 120,
+            "diastolic": 80,
+        },
+        {
+            "client_id": str(uuid.uuid4()),
+            "measured_at": "2026-11-24T08:00:00Z",
+            "systolic": "x",
+            "diastolic": 80,
+        },
+        {
+            "client_id": str(uuid.uuid4()),
+            "measured_at": "2026-11-24T08:00:00Z",
+            "systolic": 12.5,
+            "diastolic": 8,
+        },
+        {
+            "client_id": str(uuid.uuid4()),
+            "measured_at": "0001-01-01T00:00:00+14:00",
+            "systolic": 120,
+            "diastolic": 80,
+        },
+        {
+            "client_id": str(uuid.uuid4()),
+            "measured_at": "9999-12-31T23:59:59-14:00",
+            "systolic": 120,
+            "diastolic": 80,
+        },
     ],
 )
 def test_malformed_reading_is_422(client, world, body):
