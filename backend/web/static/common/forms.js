@@ -47,8 +47,10 @@ export function showErrors(form, error, extraFields = {}) {
     for (const each of controls) {
       each.setAttribute('aria-invalid', 'true');
       each.setAttribute('aria-describedby', [each.dataset.hint, id].filter(Boolean).join(' '));
-      // Once the user answers, the message has done its job.
-      each.addEventListener('change', () => {
+      // Once the user edits the field the message has done its job. On `input`, not `change`:
+      // `change` fires on blur, i.e. on mousedown on the submit button, and the layout shift
+      // from removing the message would make that click miss the button.
+      each.addEventListener('input', () => {
         note.remove();
         controls.forEach((other) => {
           other.removeAttribute('aria-invalid');

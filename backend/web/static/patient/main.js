@@ -15,7 +15,7 @@ import { showActivation } from './screens/activate.js';
 import { showToday } from './screens/today.js';
 import { showCalendar } from './screens/calendar.js';
 import { showBloodPressure } from './screens/bp.js';
-import { showSymptoms } from './screens/symptoms.js';
+import { showSymptoms, loadQuestionnaire } from './screens/symptoms.js';
 import { showSettings } from './screens/settings.js';
 
 const SCREENS = {
@@ -150,6 +150,8 @@ async function start() {
   renderChrome();
   await route();
   flush();
+  // Keep the questionnaire on the phone, so symptoms can be reported offline later.
+  loadQuestionnaire(context.participant.language).catch(() => null);
 }
 
 async function boot() {

@@ -15,7 +15,12 @@ import { submit } from '../outbox.js';
 
 const TEMPERATURE = [34.0, 43.0];
 
-async function loadQuestionnaire(language) {
+/**
+ * The questionnaire in the participant's language, kept on the phone for offline use.
+ * @param {string} language
+ * @returns {Promise<Object>}
+ */
+export async function loadQuestionnaire(language) {
   const key = `symptom-items:${language}`;
   try {
     const questionnaire = await get('/me/symptom-items');
