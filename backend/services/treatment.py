@@ -126,10 +126,20 @@ def list_dose_changes(session: Session, actor: Actor, participant_id: str) -> li
 # --- site actions ------------------------------------------------------------------------
 
 
-def _on_treatment(session: Session, actor: Actor, participant_id: str, roles: tuple[str, ...]) -> Participant:
-    """The participant for a site action; 409 once treatment was discontinued."""
-    require_role(actor, roles)
+def _scoped(session: Session, actor: Actor, participant_id: str, roles: tuple[str, ...]) -> Participant:
+    """A participant the staff actor may see (else 404), then the role check (else 403)."""
+    require_role(actor, READ_ROLES)
     participant = get_participant(session, actor, participant_id)
+    require_role(actor, roles)
+    return participant
+
+
+def _on_treatment(session: Session, actor: Actor, participant_id: str, roles: tuple[str, ...]) -> Participant:
+    """The participant for a site action; 409 once treatment was discontinued.
+
+    Scope is checked before the role, so another site's staff get 404 whatever their role.
+    """
+    participant = _scoped(session, actor, participant_id, roles)
     if participant.discontinued_on is not None:
         raise Conflict(
             f"treatment was discontinued on {participant.discontinued_on.isoformat()}; "
@@ -326,8 +336,7 @@ def discontinue(
     session: Session, actor: Actor, participant_id: str, *, on: date, reason: str, now: datetime
 ) -> Participant:
     """Take the participant off treatment with ``on`` as the first day off treatment."""
-    require_role(actor, INVESTIGATOR_ROLES)
-    participant = get_participant(session, actor, participant_id)
+    participant = _scoped(session, actor, participant_id, INVESTIGATOR_ROLES)
     plan = load_plan(session, participant)
     error = calendar.check_discontinuation(plan, on)
     if error:
