@@ -35,8 +35,10 @@ const context = {
   participant: null,
   /** Re-render the chrome and the current screen (after a language change). */
   refresh: () => {
+    // Not activated yet: the activation screen is the current screen (route() shows none).
+    if (!context.participant) return start();
     renderChrome();
-    route();
+    return route();
   },
 };
 

@@ -15,6 +15,10 @@ import { submit } from '../outbox.js';
 // too so that a reading typed offline is not queued only to be rejected later.
 const BOUNDS = { systolic: [50, 300], diastolic: [20, 200], pulse: [20, 250] };
 const REST_MS = 5 * 60 * 1000;
+// The repeat level of CLINICAL.md (a single reading >= 160/100 asks for a second one after 5
+// minutes). The server decides when online; offline the phone must still ask for the repeat,
+// with the same sitting id, or the two readings would be graded as separate sittings.
+const REPEAT_LEVEL = { systolic: 160, diastolic: 100 };
 let timer = null;
 
 /**
@@ -85,10 +89,21 @@ function readForm(form) {
 }
 
 function showResult(outcome, body, sittingId, result, form, attempt, restart) {
+  // The rest prompt before this form has done its job once the repeat reading is in.
+  const rest = form.previousElementSibling;
+  if (rest?.classList.contains('rest-box')) {
+    clearInterval(timer);
+    rest.remove();
+  }
   const reading = h('p', { class: 'bp-reading', text: t('bp.reading', { systolic: body.systolic, diastolic: body.diastolic }) });
   if (outcome.state === 'queued') {
     mount(result, reading, h('p', { class: 'status-pending', text: t('outbox.saved_offline') }), h('p', { class: 'advice advice-review', text: t('bp.offline_advice') }));
-    form.replaceWith(newSittingButton(restart));
+    if (attempt === 1 && (body.systolic >= REPEAT_LEVEL.systolic || body.diastolic >= REPEAT_LEVEL.diastolic)) {
+      const next = readingForm(sittingId, result, attempt + 1, restart);
+      form.replaceWith(restCountdown(next), next);
+    } else {
+      form.replaceWith(newSittingButton(restart));
+    }
     return;
   }
   const answer = outcome.response;
