@@ -22,7 +22,7 @@ from backend.domain import bp
 from backend.domain.findings import Finding, severity_rank
 from backend.domain.i18n import text
 from backend.domain.localtime import day_bounds, local_date
-from backend.domain.protocol import get_protocol
+from backend.domain.protocol import BpRules, get_protocol
 from backend.domain.questionnaire import Questionnaire, answer_errors, load_questionnaire, normalise
 from backend.domain.symptoms import crisis_symptoms, evaluate_report
 from backend.models import Alert, BpReading, Participant, SymptomReport
@@ -175,7 +175,7 @@ def _crisis_symptoms_today(session: Session, participant: Participant, measured_
 
 
 def _persistent(
-    session: Session, participant: Participant, rules: bp.BpRules, until: datetime
+    session: Session, participant: Participant, rules: BpRules, until: datetime
 ) -> Finding | None:
     """BP-PERSISTENT-G2 over the protocol's window ending at ``until``, graded per sitting mean."""
     since = until - timedelta(days=rules.persistent_grade2_days)
