@@ -3,25 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
 from backend.services import scheduler_jobs as jobs
 
 Job = Callable[[Session, datetime], int]
+Probe = Callable[[datetime], ColumnElement[bool]] | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A job, and optionally a cheap SQL test telling whether it has anything to do as of an instant.
+
+    The runner evaluates every probe in one query at the start of a tick and skips a job whose
+    probe is false, unless an earlier job of the same tick did some work (its output may be this
+    job's input: reminders queued now are delivered now).
+    """
+
+    name: str
+    job: Job
+    probe: Probe = None
+
 
 # Order matters: plan before sending, detect before delivering what was detected, deliver last
 # but one so this tick's messages go out in this tick, heartbeat last (a sweep that finished).
-JOBS: tuple[tuple[str, Job], ...] = (
-    ("plan_reminders", jobs.plan_reminders),
-    ("enqueue_due_reminders", jobs.enqueue_due_reminders),
-    ("detect_missed_doses", jobs.detect_missed_doses),
-    ("cycle_unconfirmed", jobs.cycle_unconfirmed),
-    ("enqueue_alert_deliveries", jobs.enqueue_alert_deliveries),
-    ("escalate", jobs.escalate),
-    ("deliver", jobs.deliver),
-    ("heartbeat", jobs.heartbeat),
+JOBS: tuple[Entry, ...] = (
+    Entry("plan_reminders", jobs.plan_reminders),
+    Entry("enqueue_due_reminders", jobs.enqueue_due_reminders, jobs.due_reminders_probe),
+    Entry("detect_missed_doses", jobs.detect_missed_doses),
+    Entry("cycle_unconfirmed", jobs.cycle_unconfirmed),
+    Entry("enqueue_alert_deliveries", jobs.enqueue_alert_deliveries, jobs.new_alerts_probe),
+    Entry("escalate", jobs.escalate, jobs.escalation_probe),
+    Entry("deliver", jobs.deliver, jobs.outbox_probe),
+    Entry("heartbeat", jobs.heartbeat),
 )
 
 INTERVAL_SECONDS = 60

@@ -32,22 +32,41 @@ class TickResult:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+def _probe(now: datetime) -> dict[str, bool]:
+    """Evaluate every job's probe in one query: which jobs have something to do as of ``now``."""
+    probes = [(entry.name, entry.probe(now)) for entry in JOBS if entry.probe is not None]
+    if not probes:
+        return {}
+    with db.session_scope() as session:
+        row = session.execute(select(*[probe.label(name) for name, probe in probes])).one()
+    return {name: bool(value) for (name, _), value in zip(probes, row, strict=True)}
+
+
 def run_all(app: Flask, now: datetime) -> TickResult:
     """Run every job of the registry as of ``now``; a failing job is logged and the rest still run."""
     result = TickResult(at=now)
     with app.app_context():
-        for name, job in JOBS:
+        try:
+            wanted = _probe(now)
+        except Exception as exc:  # noqa: BLE001 - without the probe, just run everything
+            log.exception("scheduler probe failed at %s", now.isoformat())
+            result.errors["probe"] = f"{type(exc).__name__}: {exc}"
+            wanted = {}
+        busy = False
+        for entry in JOBS:
+            if not busy and not wanted.get(entry.name, True):
+                continue
             try:
                 with db.session_scope() as session:
                     if session.get_bind().dialect.name == "postgresql":
-                        locked = session.execute(
-                            select(func.pg_try_advisory_xact_lock(ADVISORY_LOCK_KEY))
-                        ).scalar()
-                        if not locked:
+                        lock = select(func.pg_try_advisory_xact_lock(ADVISORY_LOCK_KEY))
+                        if not session.execute(lock).scalar():
                             result.skipped = True
                             return result
-                    result.counts[name] = job(session, now)
+                    count = entry.job(session, now)
+                result.counts[entry.name] = count
+                busy = busy or bool(count)
             except Exception as exc:  # noqa: BLE001 - one broken job must not stop reminders
-                log.exception("scheduler job %s failed at %s", name, now.isoformat())
-                result.errors[name] = f"{type(exc).__name__}: {exc}"
+                log.exception("scheduler job %s failed at %s", entry.name, now.isoformat())
+                result.errors[entry.name] = f"{type(exc).__name__}: {exc}"
     return result

@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import and_, case, select, update
+from sqlalchemy import Engine, and_, case, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -208,6 +209,30 @@ def local_date_case(zones: Iterable[str], now: datetime):  # type: ignore[no-unt
     return case(*whens, else_=None)
 
 
+# Per process and database: which zones had every active participant marked for which local
+# date, so most ticks skip the daily anti-join entirely. A participant who joins a zone later that
+# day is planned through the change path (the audit trail), and checked from the next local day.
+_MARKED: WeakKeyDictionary[Engine, dict[str, dict[str, date]]] = WeakKeyDictionary()
+_ZONES: WeakKeyDictionary[Engine, tuple[datetime, list[str]]] = WeakKeyDictionary()
+ZONES_REFRESH = timedelta(hours=1)
+
+
+def active_zones(session: Session, now: datetime) -> list[str]:
+    """The time zones of active participants (cached per database for up to an hour of ticks)."""
+    engine = session.get_bind().engine
+    cached = _ZONES.get(engine)
+    if cached is not None and cached[0] <= now < cached[0] + ZONES_REFRESH:
+        return cached[1]
+    zones = sorted(
+        tz
+        for (tz,) in session.execute(
+            select(Participant.timezone).where(Participant.status.in_(ACTIVE_STATUSES)).distinct()
+        )
+    )
+    _ZONES[engine] = (now, zones)
+    return zones
+
+
 def participants_without_marker(
     session: Session, kind: str, now: datetime, limit: int, after_local_time: tuple[int, int] | None = None
 ) -> list[Participant]:
@@ -215,14 +240,12 @@ def participants_without_marker(
 
     With ``after_local_time`` only zones whose wall clock is past that (hour, minute) count.
     """
-    zones = [
-        tz
-        for (tz,) in session.execute(
-            select(Participant.timezone).where(Participant.status.in_(ACTIVE_STATUSES)).distinct()
-        )
-    ]
+    engine = session.get_bind().engine
+    marked = _MARKED.setdefault(engine, {}).setdefault(kind, {})
+    zones = active_zones(session, now)
     if after_local_time is not None:
         zones = [tz for tz in zones if _past(now, tz, after_local_time)]
+    zones = [tz for tz in zones if marked.get(tz) != local_date(now, tz)]
     if not zones:
         return []
     today = local_date_case(zones, now)
@@ -234,7 +257,11 @@ def participants_without_marker(
         .where(Participant.status.in_(ACTIVE_STATUSES), Participant.timezone.in_(zones), ~marker.exists())
         .limit(limit)
     )
-    return list(session.scalars(stmt))
+    found = list(session.scalars(stmt))
+    if not found:
+        for tz in zones:
+            marked[tz] = local_date(now, tz)
+    return found
 
 
 def _past(now: datetime, tz: str, hm: tuple[int, int]) -> bool:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import socket
 from datetime import UTC, datetime, timedelta
+from weakref import WeakKeyDictionary
 
 from flask import current_app
-from sqlalchemy import and_, select, update
+from sqlalchemy import Engine, and_, exists, select, update
 from sqlalchemy.orm import Session
 
 from backend.db import after_commit, db
@@ -43,6 +44,7 @@ CHANGE_OVERLAP = timedelta(minutes=5)  # late-committing requests: re-plan a lit
 ALERT_LOOKBACK = timedelta(days=1)
 PATIENT_URL = "/#today"
 STAFF_URL = "/site/#alerts"
+_WATERMARKS: WeakKeyDictionary[Engine, datetime] = WeakKeyDictionary()
 PUSH_KINDS = {("dose", 0): "dose_reminder", ("dose", 1): "dose_followup", ("bp", 0): "bp_reminder"}
 
 
@@ -64,21 +66,30 @@ def plan_reminders(session: Session, now: datetime) -> int:
     Changes are found through the audit trail (every write to a plan, a diary day or a
     participant records an event) since the previous run's watermark.
     """
-    mark = session.get(SchedulerHeartbeat, PLANNER_WATERMARK)
-    changed: list[Participant] = []
-    if mark is not None:
-        ids = (
-            select(AuditEvent.participant_id)
-            .where(
-                AuditEvent.server_time >= mark.beat_at - CHANGE_OVERLAP,
-                AuditEvent.participant_id.is_not(None),
-            )
-            .distinct()
+    engine = session.get_bind().engine
+    mark = _WATERMARKS.get(engine)
+    if mark is None:
+        row = session.get(SchedulerHeartbeat, PLANNER_WATERMARK)
+        mark = row.beat_at if row is not None else now
+        if row is None:
+            session.add(SchedulerHeartbeat(name=PLANNER_WATERMARK, beat_at=now, holder=_holder()))
+        _WATERMARKS[engine] = mark
+    ids = (
+        select(AuditEvent.participant_id)
+        .where(
+            AuditEvent.server_time >= mark - CHANGE_OVERLAP,
+            AuditEvent.server_time <= now,
+            AuditEvent.participant_id.is_not(None),
         )
-        changed = list(session.scalars(select(Participant).where(Participant.id.in_(ids))))
-        mark.beat_at = max(mark.beat_at, now)
-    else:
-        session.add(SchedulerHeartbeat(name=PLANNER_WATERMARK, beat_at=now, holder=_holder()))
+        .distinct()
+    )
+    changed = list(session.scalars(select(Participant).where(Participant.id.in_(ids))))
+    # Move the watermark only when there was something to see: a quiet tick writes nothing.
+    if changed and now > mark:
+        session.execute(
+            update(SchedulerHeartbeat).where(SchedulerHeartbeat.name == PLANNER_WATERMARK).values(beat_at=now)
+        )
+        after_commit(session, lambda: _WATERMARKS.__setitem__(engine, now))
     daily = reminders.participants_without_marker(session, "plan", now, BATCH)
     for participant in daily:
         reminders.add_marker(
@@ -182,6 +193,11 @@ def enqueue_due_reminders(session: Session, now: datetime) -> int:
             )
     session.flush()
     return queued
+
+
+def due_reminders_probe(now: datetime):  # type: ignore[no-untyped-def]
+    """True when some reminder row is due (a cheap EXISTS for the runner)."""
+    return exists().where(Reminder.status == "pending", Reminder.due_at <= now)
 
 
 # --- daily checks ---------------------------------------------------------------------------
@@ -395,6 +411,24 @@ def enqueue_alert_deliveries(session: Session, now: datetime) -> int:
     return sum(enqueue_alert_notices(session, alert, now) for alert in list(alerts))
 
 
+def new_alerts_probe(now: datetime):  # type: ignore[no-untyped-def]
+    """True when a recent alert has no notice yet."""
+    has_notice = select(Notification.id).where(Notification.alert_id == Alert.id)
+    return exists().where(
+        Alert.opened_at >= now - ALERT_LOOKBACK, Alert.opened_at <= now, ~has_notice.exists()
+    )
+
+
+def escalation_probe(now: datetime):  # type: ignore[no-untyped-def]
+    """True when an open urgent alert is not escalated yet (the job checks each one's deadline)."""
+    return exists().where(
+        Alert.severity == "urgent",
+        Alert.status == "open",
+        Alert.escalated_at.is_(None),
+        Alert.opened_at <= now - timedelta(minutes=1),
+    )
+
+
 def escalate(session: Session, now: datetime) -> int:
     """Escalate urgent alerts still open (not acknowledged) after the protocol's escalation minutes; once."""
     count = 0
@@ -426,6 +460,15 @@ def escalate(session: Session, now: datetime) -> int:
 # --- delivery and liveness ------------------------------------------------------------------
 
 
+def outbox_probe(now: datetime):  # type: ignore[no-untyped-def]
+    """True when an outbox row is due, or a claim went stale."""
+    return exists().where(
+        Notification.sent_at.is_(None),
+        ((Notification.status == "pending") & (Notification.next_attempt_at <= now))
+        | ((Notification.status == "claimed") & (Notification.claimed_at <= now - outbox.STALE_CLAIM)),
+    )
+
+
 def deliver(session: Session, now: datetime) -> int:
     """Claim due outbox rows in this transaction; send them once it has committed."""
     ids = outbox.claim(session, now)
@@ -442,9 +485,11 @@ def _holder() -> str:
 
 def heartbeat(session: Session, now: datetime) -> int:
     """Record that a scheduler finished a sweep (``/readyz`` wants one younger than 2 minutes)."""
-    beat = session.get(SchedulerHeartbeat, HEARTBEAT)
-    if beat is None:
+    moved = session.execute(
+        update(SchedulerHeartbeat)
+        .where(SchedulerHeartbeat.name == HEARTBEAT, SchedulerHeartbeat.beat_at < now)
+        .values(beat_at=now, holder=_holder())
+    ).rowcount
+    if not moved and session.get(SchedulerHeartbeat, HEARTBEAT) is None:
         session.add(SchedulerHeartbeat(name=HEARTBEAT, beat_at=now, holder=_holder()))
-    elif beat.beat_at < now:
-        beat.beat_at, beat.holder = now, _holder()
     return 1

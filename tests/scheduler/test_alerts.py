@@ -29,7 +29,9 @@ def _alerts(app, rule=None):  # type: ignore[no-untyped-def]
     return [a for a in found if rule is None or a.rule_id == rule]
 
 
-def test_one_missed_day_opens_an_info_alert_two_consecutive_a_review_alert(app, client, world, transport, smtp_sink):
+def test_one_missed_day_opens_an_info_alert_two_consecutive_a_review_alert(
+    app, client, world, transport, smtp_sink
+):
     with time_machine.travel(T0, tick=False):
         client.put("/api/v1/me/doses/2026-11-23", json={"taken": True}, headers=world.headers("p2"))
     tick(app, NOON_1124 - timedelta(minutes=5))  # window still open: nothing yet
@@ -38,7 +40,11 @@ def test_one_missed_day_opens_an_info_alert_two_consecutive_a_review_alert(app, 
     tick(app, NOON_1124)  # replayed: no double count
     tick(app, NOON_1124 + timedelta(minutes=5))
     [info] = _alerts(app)
-    assert (info.rule_id, info.severity, info.participant_id) == ("DOSE-MISSED", "info", world.participants["p1"])
+    assert (info.rule_id, info.severity, info.participant_id) == (
+        "DOSE-MISSED",
+        "info",
+        world.participants["p1"],
+    )
     assert info.occurrences == 1
     tick(app, NOON_1124 + timedelta(days=1))
     tick(app, NOON_1124 + timedelta(days=1, minutes=5))
@@ -71,7 +77,9 @@ def test_no_missed_dose_alert_on_break_or_unconfirmed_days(app, client, world, t
     ]
 
 
-def test_cycle_not_confirmed_two_days_after_its_planned_start_alerts_once(app, client, world, transport, smtp_sink):
+def test_cycle_not_confirmed_two_days_after_its_planned_start_alerts_once(
+    app, client, world, transport, smtp_sink
+):
     with time_machine.travel(T0, tick=False), app.test_request_context():
         enrol(world, "p4", "a", study_id="01-004", c1d1=date(2026, 11, 2))  # cycle 2 planned 11-23
         db.commit_request()
@@ -129,7 +137,10 @@ def test_urgent_alert_reaches_site_staff_by_push_and_email_then_escalates_once(
     assert escalations[0].headers["urgency"] == "high"
     mails = smtp_sink.wait_for(3)
     escalation_mails = [m for m in mails if "escalated" in m.subject]
-    assert sorted(m.rcpt_tos[0] for m in escalation_mails) == ["alerts-a@site.example.org", "investigator_a@example.org"]
+    assert sorted(m.rcpt_tos[0] for m in escalation_mails) == [
+        "alerts-a@site.example.org",
+        "investigator_a@example.org",
+    ]
     assert len(mails) == 3
     assert rows(app, Alert, Alert.id == alert_id)[0].escalated_at == opened + timedelta(minutes=60)
 
@@ -139,17 +150,29 @@ def test_acknowledged_urgent_alert_is_not_escalated(app, client, world, transpor
     alert_id = _urgent_alert(app, world, opened)
     tick(app, opened)
     with time_machine.travel(opened + timedelta(minutes=20), tick=False):
-        r = client.post(f"/api/v1/alerts/{alert_id}/acknowledge", json={}, headers=world.headers("coordinator_a"))
+        r = client.post(
+            f"/api/v1/alerts/{alert_id}/acknowledge", json={}, headers=world.headers("coordinator_a")
+        )
         assert r.status_code == 200, r.json
     tick(app, opened + timedelta(minutes=61))
     assert rows(app, Alert, Alert.id == alert_id)[0].escalated_at is None
     assert not [n for n in rows(app, Notification) if n.idempotency_key.startswith("escalation:")]
 
 
-def test_reminder_times_at_half_past_midnight_and_half_past_eleven(app, client, world, push_endpoint, transport):
+def test_reminder_times_at_half_past_midnight_and_half_past_eleven(
+    app, client, world, push_endpoint, transport
+):
     with time_machine.travel(T0, tick=False), app.test_request_context():
         enrol(world, "early", "a", study_id="01-010", c1d1=date(2026, 11, 23), reminder=time(0, 30))
-        enrol(world, "late", "b", study_id="02-010", tz="Europe/London", c1d1=date(2026, 11, 23), reminder=time(23, 30))
+        enrol(
+            world,
+            "late",
+            "b",
+            study_id="02-010",
+            tz="Europe/London",
+            c1d1=date(2026, 11, 23),
+            reminder=time(23, 30),
+        )
         db.commit_request()
     from sqlalchemy import select
 

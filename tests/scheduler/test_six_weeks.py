@@ -64,8 +64,16 @@ def test_six_weeks_of_reminders_arrive_once_at_the_right_local_time(app, client,
         world = build_world(app)
         with app.test_request_context():
             for name, (site, zone, reminder) in PEOPLE.items():
-                enrol(world, name, site, study_id=f"0{'2' if site == 'b' else '1'}-1{len(world.participants)}",
-                      tz=zone, c1d1=C1, reminder=reminder, language="en")
+                enrol(
+                    world,
+                    name,
+                    site,
+                    study_id=f"0{'2' if site == 'b' else '1'}-1{len(world.participants)}",
+                    tz=zone,
+                    c1d1=C1,
+                    reminder=reminder,
+                    language="en",
+                )
             db.commit_request()
         pepper = app.config["SETTINGS"].token_pepper
         with app.test_request_context():
@@ -103,7 +111,11 @@ def test_six_weeks_of_reminders_arrive_once_at_the_right_local_time(app, client,
                 push_endpoint.wait_for(len(push_endpoint.received))
                 for received in push_endpoint.received[seen:]:
                     assert received.vapid_ok and received.decrypt_error is None
-                    key = (received.path.rsplit("/", 1)[1], received.payload["kind"], received.payload["due_at"])
+                    key = (
+                        received.path.rsplit("/", 1)[1],
+                        received.payload["kind"],
+                        received.payload["due_at"],
+                    )
                     arrivals.setdefault(key, []).append(now)
                 seen = len(push_endpoint.received)
             now += STEP
@@ -144,7 +156,9 @@ def _act(app, client, world, what: str, name: str, when: datetime) -> None:  # t
         local = when.astimezone(ZoneInfo(zone))
         reminder = PEOPLE[name][2]
         day = local.date() if local.time() >= reminder else local.date() - timedelta(days=1)
-        r = client.put(f"/api/v1/me/doses/{day.isoformat()}", json={"taken": True}, headers=world.headers(name))
+        r = client.put(
+            f"/api/v1/me/doses/{day.isoformat()}", json={"taken": True}, headers=world.headers(name)
+        )
         assert r.status_code in (200, 201), r.json
         return
     with app.app_context(), db.session_scope() as session:
@@ -154,5 +168,6 @@ def _act(app, client, world, what: str, name: str, when: datetime) -> None:  # t
         if what == "confirm":
             treatment.confirm_cycle(session, actor, pid, start_date=C2, now=when)
         else:
-            treatment.add_hold(session, actor, pid, start_date=HOLD[0], end_date=HOLD[1], reason="grade 3 AE",
-                               now=when)
+            treatment.add_hold(
+                session, actor, pid, start_date=HOLD[0], end_date=HOLD[1], reason="grade 3 AE", now=when
+            )
