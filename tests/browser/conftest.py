@@ -64,12 +64,18 @@ class LiveServer:
         with self.app.test_request_context():
             participant_id = self.world.participants[participant]
             site_actor = Actor(
-                kind="staff", id="browser-test", label="browser test", role="coordinator",
+                kind="staff",
+                id="browser-test",
+                label="browser test",
+                role="coordinator",
                 site_id=self.world.sites["a"],
             )
             code, _ = activation.issue_code(
-                db.session, site_actor, participant_id,
-                pepper=self.app.config["SETTINGS"].token_pepper, now=clock.now(),
+                db.session,
+                site_actor,
+                participant_id,
+                pepper=self.app.config["SETTINGS"].token_pepper,
+                now=clock.now(),
             )
             db.commit_request()
         return code

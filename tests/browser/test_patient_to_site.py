@@ -47,7 +47,7 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     expect(page.get_by_role("heading", name="连接这部手机")).to_be_visible()
     page.get_by_role("radio", name="English").check()
     expect(page.get_by_role("heading", name="Connect this phone")).to_be_visible()
-    screenshot(page, "patient-activate-360")
+    screenshot(page, "flow-patient-activate-360")
     page.get_by_label("Activation code").fill(live_server.activation_code("p2"))
     page.get_by_role("button", name="Connect").click()
 
@@ -55,7 +55,7 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
     expect(page.locator(".day-statement .headline")).to_contain_text("of 14")
     page.get_by_role("radio", name="Taken", exact=True).check()
-    screenshot(page, "patient-today-360")
+    screenshot(page, "flow-patient-today-taken-360")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".flash")).to_have_text("Saved. Thank you.")
     expect(page.locator(".status-recorded")).to_contain_text("Recorded: taken at")
@@ -74,7 +74,7 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     second = page.locator("#bp-form-2")
     expect(page.locator(".rest-box")).to_be_visible()
     expect(second.get_by_role("button", name="Send second reading")).to_be_disabled()
-    screenshot(page, "patient-bp-rest-360")
+    screenshot(page, "flow-patient-bp-rest-offline-360")
     page.clock.fast_forward("05:01")  # the patient rests for five minutes
     expect(second.get_by_role("button", name="Send second reading")).to_be_enabled()
     _enter_reading(page, second, 168, 102, 86)
@@ -89,7 +89,7 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     expect(page.locator("#pending")).to_be_empty()
     expect(page.locator("#messages .message")).to_have_count(2)
     expect(page.locator("#messages")).to_contain_text("Contact your study team today")
-    screenshot(page, "patient-bp-sent-360")
+    screenshot(page, "flow-patient-bp-sent-360")
 
     # A reload and a second flush send nothing again.
     page.reload()
@@ -104,14 +104,22 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     assert [(r["systolic"], r["diastolic"], r["pulse"]) for r in readings] == [(172, 104, 88), (168, 102, 86)]
     assert readings[0]["sitting_id"] == readings[1]["sitting_id"]
     assert readings[1]["measured_at"] - readings[0]["measured_at"] >= timedelta(minutes=5)
-    api_readings = live_server.api("GET", f"/participants/{participant_id}/bp-readings", "coordinator_a").json()
+    api_readings = live_server.api(
+        "GET", f"/participants/{participant_id}/bp-readings", "coordinator_a"
+    ).json()
     assert len(api_readings) == 2
 
     # An urgent alert for another patient, so the queue has something to put first.
     urgent = live_server.api(
-        "POST", "/me/bp-readings", "p1",
-        json={"client_id": "5b0f7a0e-4f7e-4bde-9d54-7f4d2a3c9e11",
-              "measured_at": datetime.now(UTC).isoformat(), "systolic": 186, "diastolic": 114},
+        "POST",
+        "/me/bp-readings",
+        "p1",
+        json={
+            "client_id": "5b0f7a0e-4f7e-4bde-9d54-7f4d2a3c9e11",
+            "measured_at": datetime.now(UTC).isoformat(),
+            "systolic": 186,
+            "diastolic": 114,
+        },
     )
     assert urgent.status_code == 201, urgent.text
 
@@ -134,7 +142,7 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     expect(bp_card.locator("h3", has_text="Evidence")).to_be_visible()
     expect(bp_card).to_contain_text("172")
     expect(bp_card).to_contain_text("168")
-    screenshot(site, "site-alerts-1280")
+    screenshot(site, "flow-site-alerts-1280")
     alerts = live_server.api("GET", "/alerts?status=open", "coordinator_a").json()
     bp_alert = next(a for a in alerts if a["participant_id"] == participant_id)
 

@@ -1,0 +1,196 @@
+"""Every screen of the patient app and the dashboard, in a real browser: screenshots at 360 px
+and 1280 px (test-artifacts/screenshots/), and accessibility checks on the patient screens at
+360 px, also with 200 % text: no horizontal scrolling, every control labelled, every target at
+least 48 x 48 px, both languages, and no console errors or CSP violations."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import TIMEZONE, screenshot
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+PATIENT_SCREENS = {  # fragment -> the English h1
+    "today": re.compile("^Today"),
+    "calendar": "Cycle calendar",
+    "bp": "Blood pressure",
+    "symptoms": "How are you feeling?",
+    "settings": "Settings",
+}
+
+# The accessibility problems on the current screen (see the script's header).
+CHECKS = (Path(__file__).parent / "a11y_checks.js").read_text(encoding="utf-8")
+
+
+def _local_today() -> date:
+    return datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+@pytest.fixture
+def diary(live_server):  # type: ignore[no-untyped-def]
+    """A patient ten days into cycle 1 with a history: doses (one missed), a high BP sitting."""
+    from backend.db import db
+    from tests.factories import device_token, enrol
+
+    app, world = live_server.app, live_server.world
+    today = _local_today()
+    with app.test_request_context():
+        pid = enrol(world, "p4", "a", study_id="01-004", language="en", c1d1=today - timedelta(days=9))
+        world.tokens["p4"] = device_token(pid, app.config["SETTINGS"].token_pepper)
+        db.commit_request()
+    for back in range(9, 0, -1):
+        day = today - timedelta(days=back)
+        taken = back != 4
+        body = {"taken": taken, "reason": "Paper diary transcribed at visit", "source_detail": "paper diary"}
+        if taken:
+            body["taken_at"] = datetime(
+                day.year, day.month, day.day, 8, 30, tzinfo=ZoneInfo(TIMEZONE)
+            ).isoformat()
+        else:
+            body["missed_reason"] = "forgot"
+        answer = live_server.api("PUT", f"/participants/{pid}/doses/{day}", "coordinator_a", json=body)
+        assert answer.status_code in (200, 201), answer.text
+    sitting = str(uuid.uuid4())
+    for minutes, (systolic, diastolic) in ((20, (166, 101)), (14, (162, 99))):
+        answer = live_server.api(
+            "POST",
+            "/me/bp-readings",
+            "p4",
+            json={
+                "client_id": str(uuid.uuid4()),
+                "sitting_id": sitting,
+                "systolic": systolic,
+                "diastolic": diastolic,
+                "pulse": 80,
+                "measured_at": (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat(),
+            },
+        )
+        assert answer.status_code == 201, answer.text
+    return pid
+
+
+def _activate(browsing, live_server, width: int, who: str = "p4"):  # type: ignore[no-untyped-def]
+    context = browsing.context(width=width, height=800 if width < 1000 else 900)
+    page = context.new_page()
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("连接这部手机")
+    page.get_by_role("radio", name="English").check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connect this phone")
+    screenshot(page, f"patient-activate-{width}")
+    page.get_by_label("Activation code").fill(live_server.activation_code(who))
+    page.get_by_role("button", name="Connect").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(PATIENT_SCREENS["today"])
+    return context, page
+
+
+def _open(page, screen: str) -> None:  # type: ignore[no-untyped-def]
+    page.evaluate("(fragment) => { location.hash = fragment; }", f"#{screen}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(PATIENT_SCREENS[screen])
+    if screen == "symptoms":
+        expect(page.get_by_role("button", name="Send report")).to_be_visible()
+
+
+def _assert_accessible(page, where: str) -> None:  # type: ignore[no-untyped-def]
+    problems = page.evaluate(CHECKS)
+    assert problems == {"unlabelled": [], "small": [], "overflow": []}, f"{where}: {problems}"
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_patient_screens(browsing, live_server, diary, width: int) -> None:
+    _context, page = _activate(browsing, live_server, width)
+    for screen in PATIENT_SCREENS:
+        _open(page, screen)
+        if width == 360:
+            _assert_accessible(page, f"{screen} at 360 px")
+        screenshot(page, f"patient-{screen}-{width}")
+    browsing.problems.assert_clean()
+
+
+def test_patient_screens_at_200_percent_text(browsing, live_server, diary) -> None:
+    context = browsing.context(width=360)
+    page = context.new_page()
+    page.goto("/")
+    # The browser's text-size setting: the root font size (everything is sized in rem/em).
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    expect(page.get_by_role("heading", level=1)).to_have_text("连接这部手机")
+    _assert_accessible(page, "activation at 200 %")
+    page.get_by_label("激活码").fill(live_server.activation_code("p4"))
+    page.get_by_role("button", name="连接").click()
+    expect(page.locator("#nav a")).to_have_count(5)
+    for screen in PATIENT_SCREENS:
+        _open(page, screen)
+        _assert_accessible(page, f"{screen} at 360 px and 200 % text")
+        if screen == "bp":  # the repeat prompt is the busiest BP state
+            page.get_by_label(re.compile("systolic")).fill("170")
+            page.get_by_label(re.compile("diastolic")).fill("104")
+            page.get_by_role("button", name="Send reading").click()
+            expect(page.locator(".rest-box")).to_be_visible()
+            _assert_accessible(page, "BP repeat prompt at 360 px and 200 % text")
+            screenshot(page, "patient-bp-repeat-360-200pct")
+        screenshot(page, f"patient-{screen}-360-200pct")
+    browsing.problems.assert_clean()
+
+
+def test_both_languages(browsing, live_server, diary) -> None:
+    """The same screens read differently in Chinese and English; switching is in the settings."""
+    _context, page = _activate(browsing, live_server, 360)
+    english = {}
+    for screen in ("today", "calendar", "bp", "settings"):
+        _open(page, screen)
+        english[screen] = page.locator("#nav").inner_text() + page.locator("main").inner_text()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.get_by_role("radio", name="中文（简体）").check()
+    expect(page.get_by_role("heading", level=1)).to_have_text("设置")
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    for screen in ("today", "calendar", "bp", "settings"):
+        page.locator("#nav a").nth(["today", "calendar", "bp", "symptoms", "settings"].index(screen)).click()
+        expect(page.locator(f"#nav a[data-screen={screen}]")).to_have_attribute("aria-current", "page")
+        expect(page.get_by_role("heading", level=1)).not_to_have_text(PATIENT_SCREENS[screen])
+        chinese = page.locator("#nav").inner_text() + page.locator("main").inner_text()
+        assert chinese != english[screen]
+        assert re.search(r"[\u4e00-\u9fff]", chinese), f"{screen} has no Chinese text: {chinese[:200]}"
+        _assert_accessible(page, f"{screen} in Chinese")
+        screenshot(page, f"patient-{screen}-zh-360")
+    browsing.problems.assert_clean()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_dashboard_screens(browsing, live_server, diary, width: int) -> None:
+    page = browsing.context(width=width, height=900).new_page()
+    page.goto("/site/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    screenshot(page, f"site-login-{width}")
+    page.get_by_label("E-mail").fill("coordinator_a@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Alert queue")
+    expect(page.locator(".alert-card")).to_have_count(1)
+    screenshot(page, f"site-alerts-{width}")
+    page.get_by_role("link", name="Participants").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Participants and adherence")
+    expect(page.get_by_role("row")).to_have_count(4)  # the header, then 01-001, 01-002 and 01-004
+    screenshot(page, f"site-participants-{width}")
+    page.get_by_role("link", name="01-004").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("01-004")
+    for section in (
+        "calendar-heading",
+        "adherence-heading",
+        "bp-heading",
+        "symptoms-heading",
+        "audit-heading",
+    ):
+        expect(page.locator(f"section[aria-labelledby={section}] .section-body")).not_to_contain_text(
+            "Loading"
+        )
+    expect(page.locator("svg").first).to_be_visible()
+    screenshot(page, f"site-participant-{width}")
+    browsing.problems.assert_clean()
