@@ -78,7 +78,7 @@ def enqueue(
     from backend.db import new_id
 
     stmt = (
-        _insert(session)(Notification)
+        _insert(session)(Notification.__table__)
         .values(
             id=new_id(),
             idempotency_key=key,
@@ -96,8 +96,9 @@ def enqueue(
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(Notification.__table__.c.id)
     )
-    return session.execute(stmt).rowcount == 1
+    return session.execute(stmt).first() is not None  # rowcount is -1 on psycopg here
 
 
 def claim(session: Session, now: datetime, limit: int = CLAIM_BATCH) -> list[str]:

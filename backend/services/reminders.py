@@ -87,7 +87,7 @@ def add_marker(
 ) -> bool:
     """Insert a processed-day marker; True when this call inserted it (the caller owns the work)."""
     stmt = (
-        _insert(session)(Reminder)
+        _insert(session)(Reminder.__table__)
         .values(
             id=new_id(),
             participant_id=participant_id,
@@ -100,8 +100,10 @@ def add_marker(
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["participant_id", "kind", "local_date", "sequence"])
+        .returning(Reminder.__table__.c.id)
     )
-    return session.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING.
+    return session.execute(stmt).first() is not None
 
 
 def logged_dates(
@@ -184,7 +186,7 @@ def replan_participants(session: Session, participants: list[Participant], now: 
                     }
                 )
     if new_rows:
-        stmt = _insert(session)(Reminder).on_conflict_do_nothing(
+        stmt = _insert(session)(Reminder.__table__).on_conflict_do_nothing(
             index_elements=["participant_id", "kind", "local_date", "sequence"]
         )
         session.execute(stmt, new_rows)

@@ -166,7 +166,7 @@ def enqueue_due_reminders(session: Session, now: datetime) -> int:
             row.status, row.status_reason = "cancelled", "day logged"
             continue
         targets = subs.get(participant.id, [])
-        row.status = "queued" if targets else "no_subscription"
+        row.status = "queued" if targets else "unsubscribed"
         ttl_until = row.expires_at
         if row.kind == reminders.DOSE:
             protocol = protocol_of(participant)

@@ -51,7 +51,14 @@ def test_dose_reminder_is_pushed_once_encrypted_signed_and_in_the_patients_langu
     [received] = push_endpoint.wait_for(1)
     assert received.vapid_ok, received.vapid_error
     assert received.decrypt_error is None
-    reminder = rows(app, Reminder, Reminder.kind == "dose", Reminder.sequence == 0)[0]
+    [reminder] = rows(
+        app,
+        Reminder,
+        Reminder.participant_id == world.participants["p1"],
+        Reminder.kind == "dose",
+        Reminder.sequence == 0,
+        Reminder.due_at == DUE,
+    )
     assert received.payload == {
         "kind": "dose_reminder",
         "id": reminder.id,
@@ -103,7 +110,14 @@ def test_no_followup_once_the_day_is_logged(app, client, world, push_endpoint, t
     for minutes in range(30, 6 * 60, 30):
         tick(app, DUE + timedelta(minutes=minutes))
     assert [r.payload["kind"] for r in push_endpoint.received] == ["dose_reminder"]
-    followup = rows(app, Reminder, Reminder.kind == "dose", Reminder.sequence == 1)[0]
+    followup = rows(
+        app,
+        Reminder,
+        Reminder.kind == "dose",
+        Reminder.sequence == 1,
+        Reminder.participant_id == world.participants["p1"],
+        Reminder.due_at == FOLLOWUP,
+    )[0]
     assert followup.status == "cancelled"
 
 
@@ -157,7 +171,17 @@ def test_gone_subscription_is_disabled_and_never_used_again(app, client, world, 
     tick(app, FOLLOWUP)
     tick(app, FOLLOWUP + timedelta(minutes=5))
     assert len(push_endpoint.received) == 1
-    assert rows(app, Reminder, Reminder.kind == "dose", Reminder.sequence == 1)[0].status == "no_subscription"
+    assert (
+        rows(
+            app,
+            Reminder,
+            Reminder.kind == "dose",
+            Reminder.sequence == 1,
+            Reminder.participant_id == world.participants["p1"],
+            Reminder.due_at == FOLLOWUP,
+        )[0].status
+        == "unsubscribed"
+    )
 
 
 def test_server_errors_stop_after_the_bounded_number_of_attempts(
@@ -250,7 +274,14 @@ def test_first_reminder_past_its_expiry_is_dropped_not_sent(app, client, world, 
     tick(app, FOLLOWUP + timedelta(minutes=1))  # the scheduler was down across both instants
     received = push_endpoint.wait_for(1)
     assert [r.payload["kind"] for r in received] == ["dose_followup"]
-    first = rows(app, Reminder, Reminder.kind == "dose", Reminder.sequence == 0)[0]
+    first = rows(
+        app,
+        Reminder,
+        Reminder.kind == "dose",
+        Reminder.sequence == 0,
+        Reminder.participant_id == world.participants["p1"],
+        Reminder.due_at == DUE,
+    )[0]
     assert first.status == "dropped"
 
 
