@@ -59,22 +59,31 @@ def diary(live_server):  # type: ignore[no-untyped-def]
             body["missed_reason"] = "forgot"
         answer = live_server.api("PUT", f"/participants/{pid}/doses/{day}", "coordinator_a", json=body)
         assert answer.status_code in (200, 201), answer.text
-    sitting = str(uuid.uuid4())
-    for minutes, (systolic, diastolic) in ((20, (166, 101)), (14, (162, 99))):
-        answer = live_server.api(
-            "POST",
-            "/me/bp-readings",
-            "p4",
-            json={
-                "client_id": str(uuid.uuid4()),
-                "sitting_id": sitting,
-                "systolic": systolic,
-                "diastolic": diastolic,
-                "pulse": 80,
-                "measured_at": (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat(),
-            },
-        )
-        assert answer.status_code == 201, answer.text
+    # One reading a sitting on earlier days, then today's high sitting with its repeat.
+    now = datetime.now(UTC)
+    sittings = [
+        [(now - timedelta(days=8, hours=1), 132, 84)],
+        [(now - timedelta(days=6, hours=2), 138, 88)],
+        [(now - timedelta(days=3, hours=1), 148, 92)],
+        [(now - timedelta(minutes=20), 166, 101), (now - timedelta(minutes=14), 162, 99)],
+    ]
+    for readings in sittings:
+        sitting = str(uuid.uuid4())
+        for measured_at, systolic, diastolic in readings:
+            answer = live_server.api(
+                "POST",
+                "/me/bp-readings",
+                "p4",
+                json={
+                    "client_id": str(uuid.uuid4()),
+                    "sitting_id": sitting,
+                    "systolic": systolic,
+                    "diastolic": diastolic,
+                    "pulse": 80,
+                    "measured_at": measured_at.isoformat(),
+                },
+            )
+            assert answer.status_code == 201, answer.text
     return pid
 
 
