@@ -21,6 +21,8 @@ from backend.scheduler.runner import run_all
 
 log = logging.getLogger(__name__)
 
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+
 
 def tick(app: Flask) -> None:
     """One scheduled tick as of the clock's now."""
@@ -35,7 +37,7 @@ def build(app: Flask) -> BlockingScheduler:
     """A blocking scheduler with the one sweep job, first run immediately."""
     scheduler = BlockingScheduler(
         timezone=UTC,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+        job_defaults=JOB_DEFAULTS,
     )
     scheduler.add_job(
         tick,
@@ -45,6 +47,7 @@ def build(app: Flask) -> BlockingScheduler:
         id="sweep",
         next_run_time=datetime.now(UTC),
         replace_existing=True,
+        **JOB_DEFAULTS,
     )
     return scheduler
 
