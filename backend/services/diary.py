@@ -261,21 +261,25 @@ def _upsert(
         "is_deviation": bool(deviations),
         "flags": ([LATE] if is_late else []) + deviations,
     }
-    insert = (
-        _insert(session)(DoseLog)
-        .values(id=new_id(), participant_id=participant.id, local_date=d, version=1, **stored)
-        .on_conflict_do_nothing(index_elements=["participant_id", "local_date"])
-        .returning(DoseLog.id)
-    )
-    created_id = session.execute(insert).scalar_one_or_none()
-    log = session.scalars(
-        select(DoseLog)
-        .where(DoseLog.participant_id == participant.id, DoseLog.local_date == d)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    log = _locked(session, participant.id, d)
+    created = False
+    if log is None:
+        # No row yet: insert, or, if a concurrent request inserted it first, wait for its commit
+        # (the unique index blocks us until then) and then lock and compare the row it wrote.
+        insert = (
+            _insert(session)(DoseLog)
+            .values(id=new_id(), participant_id=participant.id, local_date=d, version=1, **stored)
+            .on_conflict_do_nothing(index_elements=["participant_id", "local_date"])
+            .returning(DoseLog)
+        )
+        log = session.scalars(insert).one_or_none()
+        created = log is not None
+        if log is None:
+            log = _locked(session, participant.id, d)
+    if log is None:  # pragma: no cover - the row exists once the conflicting insert committed
+        raise RuntimeError("dose log vanished during upsert")
     common = {"participant_id": participant.id, "site_id": participant.site_id, "now": now}
-    if created_id is not None:
+    if created:
         audit.record(
             session,
             actor,
@@ -303,6 +307,16 @@ def _upsert(
         session, actor, "dose_log.update", "dose_log", log.id, before=old, after=new, reason=reason, **common
     )
     return log, False
+
+
+def _locked(session: Session, participant_id: str, d: date) -> DoseLog | None:
+    """The day's entry, locked for this transaction (``FOR UPDATE``; SQLite locks the database)."""
+    return session.scalars(
+        select(DoseLog)
+        .where(DoseLog.participant_id == participant_id, DoseLog.local_date == d)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
 
 
 def _existing_is_same(session: Session, participant: Participant, d: date, values: dict[str, Any]) -> bool:

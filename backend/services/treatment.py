@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Date, Float, Integer, Select, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from backend.domain import calendar
@@ -34,36 +34,66 @@ def protocol_of(participant: Participant) -> Protocol:
 
 
 def _plan(
-    participant: Participant, cycles: Iterable[Cycle], holds: Iterable[Hold], changes: Iterable[DoseChange]
+    participant: Participant,
+    cycles: list[CycleStart],
+    holds: list[HoldPeriod],
+    changes: list[DoseChangeRecord],
 ) -> TreatmentPlan:
     return TreatmentPlan(
         treatment=protocol_of(participant).treatment,
         c1d1=participant.c1d1,
         initial_dose_mg=participant.initial_dose_mg,
-        cycles=tuple(
-            CycleStart(c.number, c.confirmed_start) for c in cycles if c.confirmed_start is not None
-        ),
-        holds=tuple(HoldPeriod(h.start_date, h.end_date) for h in holds),
-        dose_changes=tuple(DoseChangeRecord(c.effective_date, c.dose_mg) for c in changes),
+        cycles=tuple(cycles),
+        holds=tuple(holds),
+        dose_changes=tuple(changes),
         discontinued_on=participant.discontinued_on,
     )
 
 
+def _plan_rows(ids: list[str]) -> Select:
+    """Confirmed cycle starts, holds and dose changes of ``ids`` as one UNION ALL (one round trip).
+
+    This is on every diary request's path, so it reads plain columns, not ORM objects.
+    """
+    no_int, no_date, no_float = cast(null(), Integer), cast(null(), Date), cast(null(), Float)
+    cycles = select(
+        literal("cycle").label("kind"),
+        Cycle.participant_id.label("pid"),
+        Cycle.number.label("number"),
+        Cycle.confirmed_start.label("first"),
+        no_date.label("last"),
+        no_float.label("dose_mg"),
+    ).where(Cycle.participant_id.in_(ids), Cycle.confirmed_start.is_not(None))
+    holds = select(
+        literal("hold"), Hold.participant_id, no_int, Hold.start_date, Hold.end_date, no_float
+    ).where(Hold.participant_id.in_(ids))
+    changes = select(
+        literal("dose"),
+        DoseChange.participant_id,
+        no_int,
+        DoseChange.effective_date,
+        no_date,
+        DoseChange.dose_mg,
+    ).where(DoseChange.participant_id.in_(ids))
+    return union_all(cycles, holds, changes)
+
+
 def load_plans(session: Session, participants: Iterable[Participant]) -> dict[str, TreatmentPlan]:
-    """Treatment plans for many participants in three queries (one per record kind), by id."""
+    """Treatment plans for many participants in one query, by participant id."""
     by_id = {p.id: p for p in participants}
     if not by_id:
         return {}
-    ids = list(by_id)
-    rows: dict[type, dict[str, list]] = {}
-    for model in (Cycle, Hold, DoseChange):
-        grouped: dict[str, list] = defaultdict(list)
-        for row in session.scalars(select(model).where(model.participant_id.in_(ids))):
-            grouped[row.participant_id].append(row)
-        rows[model] = grouped
-    return {
-        pid: _plan(p, rows[Cycle][pid], rows[Hold][pid], rows[DoseChange][pid]) for pid, p in by_id.items()
-    }
+    cycles: dict[str, list[CycleStart]] = defaultdict(list)
+    holds: dict[str, list[HoldPeriod]] = defaultdict(list)
+    changes: dict[str, list[DoseChangeRecord]] = defaultdict(list)
+    for kind, pid, number, first, last, dose_mg in session.execute(_plan_rows(list(by_id))):
+        if kind == "cycle":
+            cycles[pid].append(CycleStart(number, first))
+        elif kind == "hold":
+            holds[pid].append(HoldPeriod(first, last))
+        else:
+            changes[pid].append(DoseChangeRecord(first, dose_mg))
+    return {pid: _plan(p, cycles[pid], holds[pid], changes[pid]) for pid, p in by_id.items()}
 
 
 def load_plan(session: Session, participant: Participant) -> TreatmentPlan:
