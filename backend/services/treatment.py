@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, Integer, Select, cast, literal, null, select, union_all
+from sqlalchemy import Date, Float, Integer, Select, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from backend.domain import calendar
@@ -50,11 +50,13 @@ def _plan(
     )
 
 
-def _plan_rows(ids: list[str]) -> Select:
-    """Confirmed cycle starts, holds and dose changes of ``ids`` as one UNION ALL (one round trip).
+def _plan_rows() -> Select:
+    """Confirmed cycle starts, holds and dose changes of the ``ids`` parameter as one UNION ALL.
 
-    This is on every diary request's path, so it reads plain columns, not ORM objects.
+    This is on every diary request's path: one round trip, plain columns rather than ORM
+    objects, and built once (the expanding ``ids`` parameter keeps SQLAlchemy's compiled cache hot).
     """
+    ids = bindparam("ids", expanding=True)
     no_int, no_date, no_float = cast(null(), Integer), cast(null(), Date), cast(null(), Float)
     cycles = select(
         literal("cycle").label("kind"),
@@ -78,6 +80,9 @@ def _plan_rows(ids: list[str]) -> Select:
     return union_all(cycles, holds, changes)
 
 
+PLAN_ROWS = _plan_rows()
+
+
 def load_plans(session: Session, participants: Iterable[Participant]) -> dict[str, TreatmentPlan]:
     """Treatment plans for many participants in one query, by participant id."""
     by_id = {p.id: p for p in participants}
@@ -86,7 +91,7 @@ def load_plans(session: Session, participants: Iterable[Participant]) -> dict[st
     cycles: dict[str, list[CycleStart]] = defaultdict(list)
     holds: dict[str, list[HoldPeriod]] = defaultdict(list)
     changes: dict[str, list[DoseChangeRecord]] = defaultdict(list)
-    for kind, pid, number, first, last, dose_mg in session.execute(_plan_rows(list(by_id))):
+    for kind, pid, number, first, last, dose_mg in session.execute(PLAN_ROWS, {"ids": list(by_id)}):
         if kind == "cycle":
             cycles[pid].append(CycleStart(number, first))
         elif kind == "hold":
