@@ -36,7 +36,7 @@ class StaffIn(Schema):
     email = fields.Email(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    site_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    site_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=32))
     password = fields.String(required=True, validate=validate.Length(min=12, max=200))
 
 

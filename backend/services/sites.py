@@ -62,6 +62,7 @@ def create_staff(
     """Create a staff account; site roles need a site, monitors and admins must not have one."""
     if actor.kind != "system":
         require_role(actor, ("admin",))
+    site_id = site_id or None
     if role not in ROLES:
         raise Invalid({"role": f"must be one of {', '.join(ROLES)}"})
     if role in SITE_ROLES and not site_id:

@@ -95,3 +95,10 @@ def test_api_docs_are_served(client):
     assert client.get("/api/docs").status_code == 200
     spec = client.get("/api/openapi.json").json
     assert "/api/v1/participants/{participant_id}/activation-code" in spec["paths"]
+
+
+def test_empty_site_id_for_a_monitor_is_422_not_500(client, world):
+    r = client.post("/api/v1/staff", json={"email": "m2@example.org", "name": "M", "role": "admin", "site_id": "",
+                                           "password": "a long enough password"}, headers=world.headers("admin"))
+    assert r.status_code == 422
+    assert "site_id" in r.json["errors"]["json"]
