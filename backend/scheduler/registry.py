@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backend.services import scheduler_jobs as jobs
 
 Job = Callable[[Session, datetime], int]
-Probe = Callable[[datetime], ColumnElement[bool]] | None
+Probe = ColumnElement[bool] | None
 
 
 @dataclass(frozen=True)
@@ -33,12 +33,12 @@ class Entry:
 # but one so this tick's messages go out in this tick, heartbeat last (a sweep that finished).
 JOBS: tuple[Entry, ...] = (
     Entry("plan_reminders", jobs.plan_reminders),
-    Entry("enqueue_due_reminders", jobs.enqueue_due_reminders, jobs.due_reminders_probe),
+    Entry("enqueue_due_reminders", jobs.enqueue_due_reminders, jobs.DUE_REMINDERS_PROBE),
     Entry("detect_missed_doses", jobs.detect_missed_doses),
     Entry("cycle_unconfirmed", jobs.cycle_unconfirmed),
-    Entry("enqueue_alert_deliveries", jobs.enqueue_alert_deliveries, jobs.new_alerts_probe),
-    Entry("escalate", jobs.escalate, jobs.escalation_probe),
-    Entry("deliver", jobs.deliver, jobs.outbox_probe),
+    Entry("enqueue_alert_deliveries", jobs.enqueue_alert_deliveries, jobs.NEW_ALERTS_PROBE),
+    Entry("escalate", jobs.escalate, jobs.ESCALATION_PROBE),
+    Entry("deliver", jobs.deliver, jobs.OUTBOX_PROBE),
     Entry("heartbeat", jobs.heartbeat),
 )
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from backend.db import db
 from backend.scheduler.registry import JOBS
+from backend.services.scheduler_jobs import probe_params
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +33,17 @@ class TickResult:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+PROBED = [entry for entry in JOBS if entry.probe is not None]
+PROBE_QUERY = select(*[entry.probe.label(entry.name) for entry in PROBED]) if PROBED else None
+
+
 def _probe(now: datetime) -> dict[str, bool]:
     """Evaluate every job's probe in one query: which jobs have something to do as of ``now``."""
-    probes = [(entry.name, entry.probe(now)) for entry in JOBS if entry.probe is not None]
-    if not probes:
+    if PROBE_QUERY is None:
         return {}
     with db.session_scope() as session:
-        row = session.execute(select(*[probe.label(name) for name, probe in probes])).one()
-    return {name: bool(value) for (name, _), value in zip(probes, row, strict=True)}
+        row = session.execute(PROBE_QUERY, probe_params(now)).one()
+    return {entry.name: bool(value) for entry, value in zip(PROBED, row, strict=True)}
 
 
 def run_all(app: Flask, now: datetime) -> TickResult:

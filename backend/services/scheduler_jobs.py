@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 from weakref import WeakKeyDictionary
 
 from flask import current_app
-from sqlalchemy import Engine, and_, exists, select, update
+from sqlalchemy import Engine, and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
-from backend.db import after_commit, db
+from backend.db import UTCDateTime, after_commit, db
 from backend.domain import calendar
 from backend.domain.diary import entry_window_closes_at, make_up_cutoff
 from backend.domain.findings import make_finding
@@ -57,7 +57,57 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+# --- probes: cheap EXISTS tests the runner evaluates in one query per tick ------------------
+# Built once with bind parameters (see probe_params), so a quiet tick costs one cached statement.
+
+_NOW = bindparam("now", type_=UTCDateTime())
+_STALE_BEFORE = bindparam("stale_before", type_=UTCDateTime())
+_ALERTS_SINCE = bindparam("alerts_since", type_=UTCDateTime())
+_ESCALATE_BEFORE = bindparam("escalate_before", type_=UTCDateTime())
+
+DUE_REMINDERS_PROBE = exists().where(Reminder.status == "pending", Reminder.due_at <= _NOW)
+NEW_ALERTS_PROBE = exists().where(
+    Alert.opened_at >= _ALERTS_SINCE,
+    Alert.opened_at <= _NOW,
+    ~select(Notification.id).where(Notification.alert_id == Alert.id).exists(),
+)
+ESCALATION_PROBE = exists().where(
+    Alert.severity == "urgent",
+    Alert.status == "open",
+    Alert.escalated_at.is_(None),
+    Alert.opened_at <= _ESCALATE_BEFORE,
+)
+OUTBOX_PROBE = exists().where(
+    Notification.sent_at.is_(None),
+    ((Notification.status == "pending") & (Notification.next_attempt_at <= _NOW))
+    | ((Notification.status == "claimed") & (Notification.claimed_at <= _STALE_BEFORE)),
+)
+
+
+def probe_params(now: datetime) -> dict[str, datetime]:
+    """Values of the probes' bind parameters as of ``now``."""
+    return {
+        "now": now,
+        "stale_before": now - outbox.STALE_CLAIM,
+        "alerts_since": now - ALERT_LOOKBACK,
+        "escalate_before": now - timedelta(minutes=1),
+    }
+
+
 # --- reminders -----------------------------------------------------------------------------
+
+
+_CHANGED = select(Participant).where(
+    Participant.id.in_(
+        select(AuditEvent.participant_id)
+        .where(
+            AuditEvent.server_time >= bindparam("since", type_=UTCDateTime()),
+            AuditEvent.server_time <= _NOW,
+            AuditEvent.participant_id.is_not(None),
+        )
+        .distinct()
+    )
+)
 
 
 def plan_reminders(session: Session, now: datetime) -> int:
@@ -74,16 +124,7 @@ def plan_reminders(session: Session, now: datetime) -> int:
         if row is None:
             session.add(SchedulerHeartbeat(name=PLANNER_WATERMARK, beat_at=now, holder=_holder()))
         _WATERMARKS[engine] = mark
-    ids = (
-        select(AuditEvent.participant_id)
-        .where(
-            AuditEvent.server_time >= mark - CHANGE_OVERLAP,
-            AuditEvent.server_time <= now,
-            AuditEvent.participant_id.is_not(None),
-        )
-        .distinct()
-    )
-    changed = list(session.scalars(select(Participant).where(Participant.id.in_(ids))))
+    changed = list(session.scalars(_CHANGED, {"since": mark - CHANGE_OVERLAP, "now": now}))
     # Move the watermark only when there was something to see: a quiet tick writes nothing.
     if changed and now > mark:
         session.execute(
@@ -112,18 +153,23 @@ def _reminder_payload(row: Reminder, participant: Participant) -> dict:
     }
 
 
+def due_reminders_query(now: datetime, limit: int = BATCH):  # type: ignore[no-untyped-def]
+    """The due-reminder selection (served by ``ix_reminders_due`` on status, due_at)."""
+    return (
+        select(Reminder)
+        .where(Reminder.status == "pending", Reminder.due_at <= now)
+        .order_by(Reminder.due_at)
+        .limit(limit)
+    )
+
+
 def enqueue_due_reminders(session: Session, now: datetime) -> int:
     """Turn due reminder rows into outbox messages, after re-checking them against calendar and diary.
 
     A row past its expiry (the scheduler was down) is dropped, never sent; a row the calendar
     no longer asks for, or whose day is logged, is cancelled.
     """
-    stmt = (
-        select(Reminder)
-        .where(Reminder.status == "pending", Reminder.due_at <= now)
-        .order_by(Reminder.due_at)
-        .limit(BATCH)
-    )
+    stmt = due_reminders_query(now)
     if _is_postgres(session):
         stmt = stmt.with_for_update(skip_locked=True)
     rows = list(session.scalars(stmt))
@@ -193,11 +239,6 @@ def enqueue_due_reminders(session: Session, now: datetime) -> int:
             )
     session.flush()
     return queued
-
-
-def due_reminders_probe(now: datetime):  # type: ignore[no-untyped-def]
-    """True when some reminder row is due (a cheap EXISTS for the runner)."""
-    return exists().where(Reminder.status == "pending", Reminder.due_at <= now)
 
 
 # --- daily checks ---------------------------------------------------------------------------
@@ -411,24 +452,6 @@ def enqueue_alert_deliveries(session: Session, now: datetime) -> int:
     return sum(enqueue_alert_notices(session, alert, now) for alert in list(alerts))
 
 
-def new_alerts_probe(now: datetime):  # type: ignore[no-untyped-def]
-    """True when a recent alert has no notice yet."""
-    has_notice = select(Notification.id).where(Notification.alert_id == Alert.id)
-    return exists().where(
-        Alert.opened_at >= now - ALERT_LOOKBACK, Alert.opened_at <= now, ~has_notice.exists()
-    )
-
-
-def escalation_probe(now: datetime):  # type: ignore[no-untyped-def]
-    """True when an open urgent alert is not escalated yet (the job checks each one's deadline)."""
-    return exists().where(
-        Alert.severity == "urgent",
-        Alert.status == "open",
-        Alert.escalated_at.is_(None),
-        Alert.opened_at <= now - timedelta(minutes=1),
-    )
-
-
 def escalate(session: Session, now: datetime) -> int:
     """Escalate urgent alerts still open (not acknowledged) after the protocol's escalation minutes; once."""
     count = 0
@@ -460,15 +483,6 @@ def escalate(session: Session, now: datetime) -> int:
 # --- delivery and liveness ------------------------------------------------------------------
 
 
-def outbox_probe(now: datetime):  # type: ignore[no-untyped-def]
-    """True when an outbox row is due, or a claim went stale."""
-    return exists().where(
-        Notification.sent_at.is_(None),
-        ((Notification.status == "pending") & (Notification.next_attempt_at <= now))
-        | ((Notification.status == "claimed") & (Notification.claimed_at <= now - outbox.STALE_CLAIM)),
-    )
-
-
 def deliver(session: Session, now: datetime) -> int:
     """Claim due outbox rows in this transaction; send them once it has committed."""
     ids = outbox.claim(session, now)
@@ -483,13 +497,16 @@ def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+_BEAT = (
+    update(SchedulerHeartbeat)
+    .where(SchedulerHeartbeat.name == HEARTBEAT, SchedulerHeartbeat.beat_at < _NOW)
+    .values(beat_at=_NOW, holder=bindparam("holder"))
+)
+
+
 def heartbeat(session: Session, now: datetime) -> int:
     """Record that a scheduler finished a sweep (``/readyz`` wants one younger than 2 minutes)."""
-    moved = session.execute(
-        update(SchedulerHeartbeat)
-        .where(SchedulerHeartbeat.name == HEARTBEAT, SchedulerHeartbeat.beat_at < now)
-        .values(beat_at=now, holder=_holder())
-    ).rowcount
+    moved = session.execute(_BEAT, {"now": now, "holder": _holder()}).rowcount
     if not moved and session.get(SchedulerHeartbeat, HEARTBEAT) is None:
         session.add(SchedulerHeartbeat(name=HEARTBEAT, beat_at=now, holder=_holder()))
     return 1
