@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=5)
 CLAIM_BATCH = 500
 PUSH_WORKERS = 8
+DRAIN_BUDGET_SECONDS = 40.0
 
 
 @dataclass
@@ -217,52 +218,75 @@ def send_claimed(
         return _record(session, outcomes, now)
 
 
+def drain(
+    session_factory: Callable[[], Any],
+    transport: Transport,
+    ids: list[str],
+    now: datetime,
+    budget_seconds: float = DRAIN_BUDGET_SECONDS,
+) -> int:
+    """Send ``ids``, then keep claiming (short transactions) and sending while rows are due.
+
+    Bounded by ``budget_seconds`` so a busy minute's backlog does not hold the tick forever; what
+    is left is claimed by the next tick.
+    """
+    import time
+
+    deadline = time.monotonic() + budget_seconds
+    sent = send_claimed(session_factory, transport, ids, now)
+    while len(ids) >= CLAIM_BATCH and time.monotonic() < deadline:
+        with session_factory() as session:
+            ids = claim(session, now)
+        sent += send_claimed(session_factory, transport, ids, now)
+    return sent
+
+
 def _record(
     session: Session, outcomes: list[tuple[Notification, PushResult | None, str | None]], now: datetime
 ) -> int:
-    """Write one DeliveryAttempt per try and move each row to its next status."""
+    """Write one DeliveryAttempt per try and move each row to its next status (batched statements)."""
     sent = 0
     attempts: list[dict[str, Any]] = []
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    successes: list[dict[str, Any]] = []
+    gone: list[dict[str, Any]] = []
     for row, result, dropped in outcomes:
         if result is None:
-            session.execute(
-                update(Notification)
-                .where(Notification.id == row.id)
-                .values(status="dropped", last_error=dropped, claimed_at=None)
-            )
-            continue
-        tries = row.attempts + 1
-        attempts.append(
-            {
-                "notification_id": row.id,
-                "attempted_at": now,
-                "status_code": result.status,
-                "outcome": _outcome(result),
-                "error": result.error,
-                "duration_ms": int(result.duration_ms),
-            }
-        )
-        values: dict[str, Any] = {"attempts": tries, "claimed_at": None, "last_error": result.error}
-        if result.ok:
-            values.update(status="sent", sent_at=now)
-            sent += 1
-        elif result.retryable and tries < MAX_ATTEMPTS:
-            delay = backoff_seconds(tries, result.retry_after_seconds)
-            values.update(status="pending", next_attempt_at=now + timedelta(seconds=delay))
+            values: dict[str, Any] = {"status": "dropped", "last_error": dropped, "claimed_at": None}
         else:
-            values.update(status="failed")
-        session.execute(update(Notification).where(Notification.id == row.id).values(**values))
-        if row.subscription_id and (result.ok or result.gone):
-            sub_values: dict[str, Any] = (
-                {"last_success_at": now}
-                if result.ok
-                else {"disabled_at": now, "disabled_reason": f"push service answered {result.status}"}
+            tries = row.attempts + 1
+            attempts.append(
+                {
+                    "notification_id": row.id,
+                    "attempted_at": now,
+                    "status_code": result.status,
+                    "outcome": _outcome(result),
+                    "error": result.error,
+                    "duration_ms": int(result.duration_ms),
+                }
             )
-            session.execute(
-                update(PushSubscription)
-                .where(PushSubscription.id == row.subscription_id)
-                .values(**sub_values)
-            )
+            values = {"attempts": tries, "claimed_at": None, "last_error": result.error}
+            if result.ok:
+                values.update(status="sent", sent_at=now)
+                sent += 1
+            elif result.retryable and tries < MAX_ATTEMPTS:
+                delay = backoff_seconds(tries, result.retry_after_seconds)
+                values.update(status="pending", next_attempt_at=now + timedelta(seconds=delay))
+            else:
+                values.update(status="failed")
+            if row.subscription_id and result.ok:
+                successes.append({"id": row.subscription_id, "last_success_at": now})
+            elif row.subscription_id and result.gone:
+                reason = f"push service answered {result.status}"
+                gone.append({"id": row.subscription_id, "disabled_at": now, "disabled_reason": reason})
+        by_shape.setdefault(tuple(sorted(values)), []).append({"id": row.id, **values})
+    # ORM bulk UPDATE by primary key: one executemany per shape instead of a statement per row.
+    for params in by_shape.values():
+        session.execute(update(Notification), params)
+    for params in (successes, gone):
+        if params:
+            unique = list({p["id"]: p for p in params}.values())
+            session.execute(update(PushSubscription), unique)
     if attempts:
         session.execute(DeliveryAttempt.__table__.insert(), attempts)
     return sent

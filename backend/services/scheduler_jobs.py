@@ -489,7 +489,7 @@ def deliver(session: Session, now: datetime) -> int:
     if ids:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         transport = outbox.transport_for(app)
-        after_commit(session, lambda: outbox.send_claimed(db.session_scope, transport, ids, now))
+        after_commit(session, lambda: outbox.drain(db.session_scope, transport, ids, now))
     return len(ids)
 
 
