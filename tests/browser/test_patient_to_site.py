@@ -83,6 +83,9 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     expect(page.locator(".rest-box")).to_have_count(0)
     expect(page.get_by_role("button", name="Enter another reading")).to_be_visible()
     assert len(_rows(app, _model("BpReading"), participant_id)) == 0
+    queued = page.evaluate("import('/app/patient/store.js').then((store) => store.outboxEntries())")
+    assert [entry["body"]["systolic"] for entry in queued] == [172, 168]
+    client_ids = [entry["body"]["client_id"] for entry in queued]
 
     # Back online: the outbox sends both readings, in order, once.
     context.set_offline(False)
@@ -94,7 +97,9 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     # A reload and a second flush send nothing again.
     page.reload()
     expect(page.get_by_role("heading", name="Blood pressure", level=1)).to_be_visible()
-    page.evaluate("window.dispatchEvent(new Event('online'))")
+    # The page's own outbox module (same URL, same instance): a second pass, awaited to the end.
+    page.evaluate("import('/app/patient/outbox.js').then((outbox) => outbox.flush())")
+    assert page.evaluate("import('/app/patient/store.js').then((store) => store.outboxEntries())") == []
     page.locator("#nav").get_by_role("link", name="Today").click()
     expect(page.locator(".status-recorded")).to_contain_text("Recorded: taken at")
 
@@ -102,6 +107,7 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     assert len(doses) == 1 and doses[0]["taken"] is True and doses[0]["source"] == "patient"
     readings = sorted(_rows(app, _model("BpReading"), participant_id), key=lambda r: r["measured_at"])
     assert [(r["systolic"], r["diastolic"], r["pulse"]) for r in readings] == [(172, 104, 88), (168, 102, 86)]
+    assert [r["client_id"] for r in readings] == client_ids  # sent with their original client ids
     assert readings[0]["sitting_id"] == readings[1]["sitting_id"]
     assert readings[1]["measured_at"] - readings[0]["measured_at"] >= timedelta(minutes=5)
     api_readings = live_server.api(

@@ -50,17 +50,15 @@ def test_push_message_shows_a_notification(browsing, live_server) -> None:
         "ServiceWorker.deliverPushMessage",
         {"origin": live_server.url, "registrationId": registration_id, "data": json.dumps(payload)},
     )
-    page.wait_for_function(
+    # Poll until the worker has shown it, and read the notifications in that same call.
+    shown = page.wait_for_function(
         """(tag) => navigator.serviceWorker.ready
-            .then((r) => r.getNotifications({ tag }))
-            .then((list) => list.length === 1)""",
+            .then((r) => r.getNotifications())
+            .then((list) => list.some((n) => n.tag === tag)
+              && list.map((n) => ({ title: n.title, tag: n.tag, body: n.body, data: n.data })))""",
         arg=payload["id"],
         timeout=10_000,
-    )
-    shown = page.evaluate(
-        """() => navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((list) =>
-            list.map((n) => ({ title: n.title, tag: n.tag, body: n.body, data: n.data })))"""
-    )
+    ).json_value()
     assert len(shown) == 1
     assert shown[0]["title"] == payload["title"]
     assert shown[0]["tag"] == payload["id"]
