@@ -38,6 +38,7 @@ from backend.services import outbox, reminders
 from backend.services.treatment import load_plans, protocol_of
 
 BATCH = 2000
+ENQUEUE_BUDGET_SECONDS = 20.0
 HEARTBEAT = "scheduler"
 PLANNER_WATERMARK = "planner"
 CHANGE_OVERLAP = timedelta(minutes=5)  # late-committing requests: re-plan a little more than needed
@@ -167,14 +168,29 @@ def enqueue_due_reminders(session: Session, now: datetime) -> int:
     """Turn due reminder rows into outbox messages, after re-checking them against calendar and diary.
 
     A row past its expiry (the scheduler was down) is dropped, never sent; a row the calendar
-    no longer asks for, or whose day is logged, is cancelled.
+    no longer asks for, or whose day is logged, is cancelled. Works in batches of ``BATCH`` until
+    nothing is due or ``ENQUEUE_BUDGET_SECONDS`` are spent (the rest waits for the next tick).
     """
+    import time
+
+    deadline = time.monotonic() + ENQUEUE_BUDGET_SECONDS
+    queued = 0
+    while True:
+        seen, count = _enqueue_batch(session, now)
+        queued += count
+        session.expunge_all()  # keep memory flat across batches (everything is flushed)
+        if seen < BATCH or time.monotonic() >= deadline:
+            return queued
+
+
+def _enqueue_batch(session: Session, now: datetime) -> tuple[int, int]:
+    """One batch of :func:`enqueue_due_reminders`: (rows looked at, messages queued)."""
     stmt = due_reminders_query(now)
     if _is_postgres(session):
         stmt = stmt.with_for_update(skip_locked=True)
     rows = list(session.scalars(stmt))
     if not rows:
-        return 0
+        return 0, 0
     participants = {
         p.id: p
         for p in session.scalars(
@@ -238,7 +254,7 @@ def enqueue_due_reminders(session: Session, now: datetime) -> int:
                 now=now,
             )
     session.flush()
-    return queued
+    return len(rows), queued
 
 
 # --- daily checks ---------------------------------------------------------------------------
