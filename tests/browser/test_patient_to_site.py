@@ -92,6 +92,8 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     expect(page.locator("#pending")).to_be_empty()
     expect(page.locator("#messages .message")).to_have_count(2)
     expect(page.locator("#messages")).to_contain_text("Contact your study team today")
+    # ... and not the first reading's "measure again": the repeat was already taken offline.
+    expect(page.locator("#messages")).not_to_contain_text("measure again")
     screenshot(page, "flow-patient-bp-sent-360")
 
     # A reload and a second flush send nothing again.

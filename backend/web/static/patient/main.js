@@ -46,11 +46,19 @@ const context = {
  * Show a dismissable message above the screen (results of entries sent in the background).
  * @param {string} text
  * @param {HTMLElement[]} [extra] e.g. advice boxes
+ * @returns {HTMLElement} the message (its last child is the dismiss button)
  */
 function notify(text, extra = []) {
   const box = h('div', { class: 'message' }, h('p', { text }), ...extra);
   box.append(h('button', { type: 'button', class: 'button-secondary', text: t('action.dismiss'), onclick: () => box.remove() }));
   document.getElementById('messages').append(box);
+  return box;
+}
+
+async function repeatAlreadyQueued(event) {
+  const sitting = event.entry.kind === 'bp' && event.response?.repeat_requested ? event.entry.body.sitting_id : null;
+  if (!sitting) return false;
+  return (await pendingEntries()).some((entry) => entry.kind === 'bp' && entry.body.sitting_id === sitting && entry.seq > event.entry.seq);
 }
 
 function describeEntry(entry) {
@@ -61,7 +69,12 @@ onOutboxEvent((event) => {
   if (event.type === 'count') {
     document.getElementById('pending').textContent = event.count ? t('outbox.pending', { count: event.count }) : '';
   } else if (event.type === 'sent') {
-    notify(t('outbox.sent', { entry: describeEntry(event.entry) }), renderAdvice(event.response?.advice));
+    const box = notify(t('outbox.sent', { entry: describeEntry(event.entry) }));
+    // A first BP reading sent late asks for a repeat the patient already took offline (the
+    // repeat of the same sitting is still queued behind it): that advice would only confuse.
+    repeatAlreadyQueued(event).then((queued) => {
+      if (!queued) box.lastElementChild.before(...renderAdvice(event.response?.advice));
+    });
   } else if (event.type === 'rejected') {
     notify(t('outbox.rejected', { entry: describeEntry(event.entry), reason: describeError(event.error, Object.values(event.error.fieldErrors)) }));
   }
