@@ -120,6 +120,12 @@ def test_patient_screens(browsing, live_server, diary, width: int) -> None:
         _open(page, screen)
         if width == 360:
             _assert_accessible(page, f"{screen} at 360 px")
+        if screen == "calendar":  # days before C1D1 are not "cycle not confirmed"
+            before = page.locator(".calendar-day.marker-before")
+            expect(before.first).to_have_attribute("aria-label", re.compile("before treatment started$"))
+            expect(page.locator(".calendar-day.marker-awaiting_cycle")).to_have_count(3)  # after day 21
+            expect(page.locator(".calendar-day.marker-taken")).to_have_count(8)
+            expect(page.locator(".calendar-day.marker-not_taken")).to_have_count(1)
         screenshot(page, f"patient-{screen}-{width}")
     browsing.problems.assert_clean()
 
@@ -201,5 +207,6 @@ def test_dashboard_screens(browsing, live_server, diary, width: int) -> None:
             "Loading"
         )
     expect(page.locator("svg").first).to_be_visible()
+    expect(page.locator(".calendar-day.marker-before").first).to_be_visible()
     screenshot(page, f"site-participant-{width}")
     browsing.problems.assert_clean()

@@ -20,18 +20,31 @@ export function isLate(record) {
 /**
  * The marker for a day: what is shown (status once recorded, else the phase).
  * @param {{phase: string, status: string}} day
- * @returns {string} one of taken, not_taken, not_reported, pending, break, hold, awaiting_cycle,
- *   off_treatment
+ * @returns {string} one of taken, not_taken, not_reported, pending, before, break, hold,
+ *   awaiting_cycle, off_treatment
  */
 export function dayMarker(day) {
   if (RECORDED.includes(day.status)) return day.status;
+  if (day.before_treatment) return 'before';
   return day.phase === 'dosing' ? 'pending' : day.phase;
+}
+
+/**
+ * Mark the days before treatment began: the API calls them `awaiting_cycle` (no cycle yet),
+ * which must not read as "cycle not confirmed" on days before C1D1.
+ * @param {Object[]} days in date order
+ * @param {?string} start C1D1 "YYYY-MM-DD" when known; else the first day with a cycle
+ * @returns {Object[]}
+ */
+function markBeforeTreatment(days, start) {
+  const first = start ?? days.find((day) => day.cycle)?.date;
+  return days.map((day) => (first && day.date < first && !day.cycle && day.phase === 'awaiting_cycle' ? { ...day, before_treatment: true } : day));
 }
 
 function dayLabel(day) {
   const parts = [formatDate(day.date, { weekday: 'long', day: 'numeric', month: 'long' })];
   if (day.cycle) parts.push(t('calendar.cycle_day', { cycle: day.cycle, day: day.cycle_day }));
-  parts.push(t(`phase.${day.phase}`));
+  parts.push(day.before_treatment ? t('phase.before') : t(`phase.${day.phase}`));
   if (RECORDED.includes(day.status)) parts.push(t(`status.${day.status}`));
   if (isLate(day)) parts.push(t('status.late'));
   return parts.join(', ');
@@ -39,12 +52,14 @@ function dayLabel(day) {
 
 /**
  * Render calendar days as a Monday-first grid with a legend.
- * @param {Object[]} days `{date, cycle, cycle_day, phase, expected_dose_mg, status}` in date order
- * @param {{today: string, onSelect?: function(Object): void, canSelect?: function(Object): boolean}} options
- *   onSelect makes selectable days buttons
+ * @param {Object[]} allDays `{date, cycle, cycle_day, phase, expected_dose_mg, status}` in date order
+ * @param {{today: string, start?: ?string, onSelect?: function(Object): void, canSelect?: function(Object): boolean}} options
+ *   start: C1D1, when known (days before it are "before treatment"); onSelect makes selectable
+ *   days buttons
  * @returns {HTMLElement}
  */
-export function renderCalendar(days, { today, onSelect, canSelect = () => true }) {
+export function renderCalendar(allDays, { today, start = null, onSelect, canSelect = () => true }) {
+  const days = markBeforeTreatment(allDays, start);
   const grid = h('div', { class: 'calendar-grid' });
   for (let i = 1; i <= 7; i += 1) {
     // 2024-01-01 was a Monday: weekday names in the current language without a hard-coded list.

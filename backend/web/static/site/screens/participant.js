@@ -96,7 +96,7 @@ export async function showParticipant(main, participantId) {
     h('section', { 'aria-labelledby': 'actions-heading' }, h('h2', { id: 'actions-heading', text: t('site.actions') }), renderActions(participant, reload)),
     section('calendar-heading', t('site.calendar'), async () => {
       const { days } = await call('GET', `${base}/calendar?from=${from}&to=${to}`);
-      return renderCalendar(days, { today });
+      return renderCalendar(days, { today, start: participant.c1d1 });
     }),
     section('adherence-heading', t('site.adherence.title'), async () => adherenceTable(await call('GET', `${base}/adherence`))),
     section('bp-heading', t('site.bp.title'), async () => renderBloodPressure(await call('GET', `${base}/bp-readings`))),
