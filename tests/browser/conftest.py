@@ -12,8 +12,10 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.serving import make_server
@@ -28,7 +30,23 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-TIMEZONE = "Asia/Shanghai"  # site A's and its participants' zone: "today" agrees with the server
+
+
+def _zone_away_from_midnight(now: datetime) -> str:
+    """Shanghai (site A's zone) unless it is near midnight there; then London (8 hours behind).
+
+    Flows span a few minutes and the browser's clock starts a few minutes back, so a run that
+    straddles local midnight would see two different "todays". Both zones are at or ahead of
+    UTC, so a C1D1 of the UTC date is never in the participant's future.
+    """
+    for zone in ("Asia/Shanghai", "Europe/London"):
+        if 2 <= now.astimezone(ZoneInfo(zone)).hour <= 21:
+            return zone
+    raise AssertionError("unreachable: the two zones are 8 hours apart")
+
+
+# Site A's participants and the browser share this zone, so "today" agrees with the server.
+TIMEZONE = os.environ.get("BROWSER_TEST_ZONE") or _zone_away_from_midnight(datetime.now(UTC))
 # Page-side recorder for CSP violations (added to every page before its scripts run; an init
 # script is injected by the DevTools protocol, so the page's own CSP does not block it).
 CSP_RECORDER = """
@@ -81,9 +99,44 @@ class LiveServer:
         return code
 
 
+def _move_site_a_participants(app: Any, world: Any, zone: str) -> None:
+    """Put site A's participants in ``zone`` (through the service, so it is audited like any move)."""
+    from backend import clock
+    from backend.db import db
+    from backend.services import participants
+    from backend.services.actors import Actor
+
+    site_actor = Actor(
+        kind="staff",
+        id=world.staff["coordinator_a"],
+        label="coordinator_a@example.org",
+        role="coordinator",
+        site_id=world.sites["a"],
+    )
+    with app.test_request_context():
+        for name in ("p1", "p2"):
+            if (
+                db.session.get(
+                    __import__("backend.models", fromlist=["Participant"]).Participant,
+                    world.participants[name],
+                ).timezone
+                != zone
+            ):
+                participants.update(
+                    db.session,
+                    site_actor,
+                    world.participants[name],
+                    {"timezone": zone},
+                    reason="browser tests run away from local midnight",
+                    now=clock.now(),
+                )
+        db.commit_request()
+
+
 @pytest.fixture
 def live_server(app, world) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     """The real application served by werkzeug on a free port, in a background thread."""
+    _move_site_a_participants(app, world, TIMEZONE)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

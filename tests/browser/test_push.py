@@ -50,15 +50,18 @@ def test_push_message_shows_a_notification(browsing, live_server) -> None:
         "ServiceWorker.deliverPushMessage",
         {"origin": live_server.url, "registrationId": registration_id, "data": json.dumps(payload)},
     )
-    # Poll until the worker has shown it, and read the notifications in that same call.
-    shown = page.wait_for_function(
-        """(tag) => navigator.serviceWorker.ready
-            .then((r) => r.getNotifications())
-            .then((list) => list.some((n) => n.tag === tag)
-              && list.map((n) => ({ title: n.title, tag: n.tag, body: n.body, data: n.data })))""",
-        arg=payload["id"],
-        timeout=10_000,
-    ).json_value()
+    # Poll until the worker has shown it. page.evaluate awaits the promise (wait_for_function
+    # with a promise-returning predicate sometimes hands back its truthiness instead of the list).
+    read_notifications = """async () => {
+        const registration = await navigator.serviceWorker.ready;
+        const list = await registration.getNotifications();
+        return list.map((n) => ({ title: n.title, tag: n.tag, body: n.body, data: n.data }));
+    }"""
+    deadline = time.monotonic() + 10
+    shown = page.evaluate(read_notifications)
+    while not shown and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+        shown = page.evaluate(read_notifications)
     assert len(shown) == 1
     assert shown[0]["title"] == payload["title"]
     assert shown[0]["tag"] == payload["id"]
