@@ -98,7 +98,28 @@ def test_api_docs_are_served(client):
 
 
 def test_empty_site_id_for_a_monitor_is_422_not_500(client, world):
-    r = client.post("/api/v1/staff", json={"email": "m2@example.org", "name": "M", "role": "admin", "site_id": "",
-                                           "password": "a long enough password"}, headers=world.headers("admin"))
+    r = client.post(
+        "/api/v1/staff",
+        json={
+            "email": "m2@example.org",
+            "name": "M",
+            "role": "admin",
+            "site_id": "",
+            "password": "a long enough password",
+        },
+        headers=world.headers("admin"),
+    )
     assert r.status_code == 422
     assert "site_id" in r.json["errors"]["json"]
+
+
+def test_nul_characters_are_refused_with_422_naming_the_field(client, world):
+    r = client.post(
+        "/api/v1/sites",
+        json={"name": "A\u0000B", "code": "NUL", "timezone": "UTC", "alert_emails": []},
+        headers=world.headers("admin"),
+    )
+    assert r.status_code == 422
+    assert r.json["errors"]["json"] == {"name": ["must not contain NUL characters"]}
+    r = client.get("/api/v1/participants?status=on\u0000", headers=world.headers("coordinator_a"))
+    assert r.status_code == 422
