@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend.domain.findings import SEVERITIES, Finding
 from backend.models import Alert, Participant
-from backend.services import audit
+from backend.services import alert_notices, audit
 from backend.services.actors import SYSTEM, Actor
 from backend.services.errors import Conflict, NotFound
 from backend.services.scope import READ_ROLES, WRITE_ROLES, can_see_site, require_role
@@ -65,9 +65,10 @@ def raise_finding(
     the episode's last entry) replaces that entry instead of counting as a new occurrence: the
     sitting's mean has only been refined.
 
-    The alert is flushed, never committed: it lives in the caller's transaction, which is where
-    the scheduler engineer will enqueue its deliveries (outbox rows), so a rolled-back report
-    never notifies anyone. Audited as ``alert.open`` / ``alert.append`` by the system actor.
+    The alert is flushed, never committed: it lives in the caller's transaction, and so do the
+    site's notices of a new alert (outbox rows, sent after commit), so a rolled-back report
+    never notifies anyone and a committed alert always has its notices. Audited as
+    ``alert.open`` / ``alert.append`` by the system actor.
     """
     entry = _json(
         {
@@ -120,6 +121,7 @@ def raise_finding(
             participant_id=participant.id,
             site_id=participant.site_id,
         )
+        alert_notices.enqueue_alert_notices(session, alert, now)
         return alert, True
 
     evidence = list(alert.evidence or [])
