@@ -31,3 +31,5 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/diary_load.py
+	$(BIN)/python bench/scheduler_scale.py
+	$(BIN)/python bench/tick_replay.py

@@ -145,8 +145,8 @@ def test_six_weeks_of_reminders_arrive_once_at_the_right_local_time(app, client,
     assert ("ldn", "dose_reminder", "2026-10-24T22:30:00Z") in got  # BST
     assert ("ldn", "dose_reminder", "2026-10-25T23:30:00Z") in got  # GMT
     ticks = int((END - START) / STEP) + 1
+    # Speed is measured by bench/tick_replay.py against a baseline, not asserted here.
     print(f"\n{ticks} ticks in {elapsed:.1f} s ({elapsed / ticks * 1000:.2f} ms per tick)")
-    assert elapsed < 60
 
 
 def _act(app, client, world, what: str, name: str, when: datetime) -> None:  # type: ignore[no-untyped-def]
