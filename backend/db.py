@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, g
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -86,6 +87,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     return create_engine(url, **kwargs)
+
+
+def insert_for(session: Session) -> Callable[..., Any]:
+    """The dialect's ``insert`` construct, which has ``on_conflict_do_nothing`` on both databases."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"no INSERT ... ON CONFLICT for dialect {name}")
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

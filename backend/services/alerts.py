@@ -204,17 +204,14 @@ def acknowledge(session: Session, actor: Actor, alert_id: str, *, note: str | No
     alert.acknowledged_by = actor.id
     alert.acknowledged_at = now
     alert.acknowledge_note = note
-    session.flush()
-    old, new = audit.changed(before, audit.snapshot(alert))
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "alert.acknowledge",
         "alert",
-        alert.id,
+        alert,
+        before,
         now=now,
-        before=old,
-        after=new,
         reason=note,
         participant_id=alert.participant_id,
         site_id=alert.site_id,
@@ -232,17 +229,14 @@ def resolve(session: Session, actor: Actor, alert_id: str, *, note: str, now: da
     alert.resolved_by = actor.id
     alert.resolved_at = now
     alert.resolution_note = note
-    session.flush()
-    old, new = audit.changed(before, audit.snapshot(alert))
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "alert.resolve",
         "alert",
-        alert.id,
+        alert,
+        before,
         now=now,
-        before=old,
-        after=new,
         reason=note,
         participant_id=alert.participant_id,
         site_id=alert.site_id,

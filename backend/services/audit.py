@@ -70,6 +70,45 @@ def record(
     return event
 
 
+def record_change(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    obj: Any,
+    before: dict[str, Any],
+    *,
+    now: datetime,
+    reason: str | None = None,
+    participant_id: str | None = None,
+    site_id: str | None = None,
+) -> AuditEvent | None:
+    """Record the fields of ``obj`` that differ from ``before`` (its earlier :func:`snapshot`).
+
+    Only changed fields are stored, old and new; ``updated_at`` bookkeeping is left out, and
+    nothing is recorded when nothing changed.
+    """
+    session.flush()
+    old, new = changed(before, snapshot(obj))
+    old.pop("updated_at", None)
+    new.pop("updated_at", None)
+    if not new:
+        return None
+    return record(
+        session,
+        actor,
+        action,
+        entity,
+        obj.id,
+        now=now,
+        before=old,
+        after=new,
+        reason=reason,
+        participant_id=participant_id,
+        site_id=site_id,
+    )
+
+
 def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields that differ, as (old values, new values)."""
     keys = [k for k in after if before.get(k) != after.get(k)]

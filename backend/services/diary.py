@@ -15,10 +15,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from backend.db import new_id
+from backend.db import insert_for, new_id
 from backend.domain import calendar, diary
 from backend.domain.calendar import DayInfo
 from backend.domain.i18n import text
@@ -223,15 +222,6 @@ def _validate(participant: Participant, d: date, values: dict[str, Any], now: da
             raise Invalid({"taken_at": error})
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert
-    if name == "sqlite":
-        return sqlite.insert
-    raise RuntimeError(f"dose upsert is not implemented for {name}")
-
-
 def _upsert(
     session: Session,
     participant: Participant,
@@ -267,7 +257,7 @@ def _upsert(
         # No row yet: insert, or, if a concurrent request inserted it first, wait for its commit
         # (the unique index blocks us until then) and then lock and compare the row it wrote.
         insert = (
-            _insert(session)(DoseLog)
+            insert_for(session)(DoseLog)
             .values(id=new_id(), participant_id=participant.id, local_date=d, version=1, **stored)
             .on_conflict_do_nothing(index_elements=["participant_id", "local_date"])
             .returning(DoseLog)
@@ -300,12 +290,8 @@ def _upsert(
     before = audit.snapshot(log)
     for name, value in stored.items():
         setattr(log, name, value)
-    log.version += 1
-    session.flush()
-    old, new = audit.changed(before, audit.snapshot(log))
-    audit.record(
-        session, actor, "dose_log.update", "dose_log", log.id, before=old, after=new, reason=reason, **common
-    )
+    log.version += 1  # always a change, so always an audit event
+    audit.record_change(session, actor, "dose_log.update", "dose_log", log, before, reason=reason, **common)
     return log, False
 
 

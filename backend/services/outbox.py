@@ -19,10 +19,9 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from backend.db import insert_for, new_id
 from backend.models import DeliveryAttempt, Notification, PushSubscription
 from backend.notify import vapid
 from backend.notify.email import EmailError, SmtpSender
@@ -60,10 +59,6 @@ def transport_for(app: Flask) -> Transport:
     return transport
 
 
-def _insert(session: Session) -> Callable[..., Any]:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def enqueue(
     session: Session,
     key: str,
@@ -79,10 +74,9 @@ def enqueue(
     now: datetime,
 ) -> bool:
     """Add a message to the outbox in the caller's transaction; True if new, False if the key exists."""
-    from backend.db import new_id
 
     stmt = (
-        _insert(session)(Notification.__table__)
+        insert_for(session)(Notification.__table__)
         .values(
             id=new_id(),
             idempotency_key=key,

@@ -138,22 +138,16 @@ def update(
     for key, value in changes.items():
         setattr(participant, key, value)
     participant.updated_at = now
-    session.flush()
-    old, new = audit.changed(before, audit.snapshot(participant))
-    new.pop("updated_at", None)
-    old.pop("updated_at", None)
-    if new:
-        audit.record(
-            session,
-            actor,
-            "participant.update",
-            "participant",
-            participant.id,
-            now=now,
-            before=old,
-            after=new,
-            reason=reason,
-            participant_id=participant.id,
-            site_id=participant.site_id,
-        )
+    audit.record_change(
+        session,
+        actor,
+        "participant.update",
+        "participant",
+        participant,
+        before,
+        now=now,
+        reason=reason,
+        participant_id=participant.id,
+        site_id=participant.site_id,
+    )
     return participant

@@ -20,11 +20,9 @@ from datetime import date, datetime, timedelta
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, and_, case, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from backend.db import new_id
+from backend.db import insert_for, new_id
 from backend.domain.calendar import TreatmentPlan, day_info
 from backend.domain.diary import make_up_cutoff
 from backend.domain.localtime import day_bounds, local_date, local_instant, to_local
@@ -78,16 +76,12 @@ def expected_on(participant: Participant, plan: TreatmentPlan, d: date) -> list[
     return planned
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def add_marker(
     session: Session, participant_id: str, kind: str, d: date, now: datetime, sequence: int = 0
 ) -> bool:
     """Insert a processed-day marker; True when this call inserted it (the caller owns the work)."""
     stmt = (
-        _insert(session)(Reminder.__table__)
+        insert_for(session)(Reminder.__table__)
         .values(
             id=new_id(),
             participant_id=participant_id,
@@ -186,7 +180,7 @@ def replan_participants(session: Session, participants: list[Participant], now: 
                     }
                 )
     if new_rows:
-        stmt = _insert(session)(Reminder.__table__).on_conflict_do_nothing(
+        stmt = insert_for(session)(Reminder.__table__).on_conflict_do_nothing(
             index_elements=["participant_id", "kind", "local_date", "sequence"]
         )
         session.execute(stmt, new_rows)

@@ -304,20 +304,18 @@ def end_hold(
         raise Conflict(error)
     before = audit.snapshot(hold)
     hold.end_date = end_date
-    session.flush()
-    old, new = audit.changed(before, audit.snapshot(hold))
-    if new:
-        _record(
-            session,
-            actor,
-            "hold.end",
-            hold,
-            participant,
-            now=now,
-            before=old,
-            after=new,
-            reason=reason or "hold ended",
-        )
+    audit.record_change(
+        session,
+        actor,
+        "hold.end",
+        "hold",
+        hold,
+        before,
+        now=now,
+        reason=reason or "hold ended",
+        participant_id=participant.id,
+        site_id=participant.site_id,
+    )
     return hold
 
 
@@ -384,19 +382,14 @@ def discontinue(
     participant.discontinuation_reason = reason
     participant.status = "off_treatment"
     participant.updated_at = now
-    session.flush()
-    old, new = audit.changed(before, audit.snapshot(participant))
-    old.pop("updated_at", None)
-    new.pop("updated_at", None)
-    audit.record(
+    audit.record_change(
         session,
         actor,
         "participant.discontinue",
         "participant",
-        participant.id,
+        participant,
+        before,
         now=now,
-        before=old,
-        after=new,
         reason=reason,
         participant_id=participant.id,
         site_id=participant.site_id,
