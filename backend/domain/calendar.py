@@ -230,3 +230,19 @@ def check_discontinuation(plan: TreatmentPlan, d: date) -> str | None:
     if d < plan.c1d1:
         return f"discontinuation {d.isoformat()} is before cycle 1 day 1 ({plan.c1d1.isoformat()})"
     return None
+
+
+def bp_due_on(policy: str, day: DayInfo) -> bool:
+    """Whether the protocol's BP policy asks for a reading on ``day``.
+
+    ``cycle1_daily_then_dosing_days``: every day of cycle 1 (closest monitoring while
+    hypertension typically starts, CLINICAL.md), then dosing days only. Nothing after
+    discontinuation or before C1D1.
+    """
+    if policy == "none" or day.phase == OFF_TREATMENT or day.cycle is None:
+        return False
+    if policy == "daily":
+        return True
+    if policy == "dosing_days":
+        return day.phase == DOSING
+    return day.phase == DOSING or (day.cycle == 1 and day.cycle_day is not None)

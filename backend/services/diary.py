@@ -27,7 +27,7 @@ from backend.services import audit
 from backend.services.actors import Actor
 from backend.services.errors import Forbidden, Invalid, NotFound
 from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role
-from backend.services.treatment import bp_due_on, load_plan, local_today, protocol_of
+from backend.services.treatment import load_plan, local_today, protocol_of
 
 MAX_RANGE_DAYS = 400
 ENTRY_FIELDS = ("taken", "taken_at", "dose_mg", "vomited_after", "missed_reason", "note")
@@ -174,7 +174,7 @@ def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
         select(DoseLog).where(DoseLog.participant_id == participant.id, DoseLog.local_date == d)
     )
     policy = protocol_of(participant).reminders.bp_policy
-    bp_due = bp_due_on(policy, day) and not _bp_read_today(session, participant, d)
+    bp_due = calendar.bp_due_on(policy, day) and not _bp_read_today(session, participant, d)
     return {
         "date": d,
         "cycle": day.cycle,

@@ -18,7 +18,7 @@ from sqlalchemy import Date, Float, Integer, Select, bindparam, cast, literal, n
 from sqlalchemy.orm import Session
 
 from backend.domain import calendar
-from backend.domain.calendar import CycleStart, DayInfo, DoseChangeRecord, HoldPeriod, TreatmentPlan
+from backend.domain.calendar import CycleStart, DoseChangeRecord, HoldPeriod, TreatmentPlan
 from backend.domain.localtime import local_date
 from backend.domain.protocol import Protocol, get_protocol
 from backend.models import Cycle, DoseChange, Hold, Participant
@@ -109,22 +109,6 @@ def load_plan(session: Session, participant: Participant) -> TreatmentPlan:
 def local_today(participant: Participant, now: datetime) -> date:
     """The participant's local date at ``now``."""
     return local_date(now, participant.timezone)
-
-
-def bp_due_on(policy: str, day: DayInfo) -> bool:
-    """Whether the protocol's BP policy asks for a reading on ``day``.
-
-    ``cycle1_daily_then_dosing_days``: every day of cycle 1 (closest monitoring while
-    hypertension typically starts, CLINICAL.md), then dosing days only. Nothing after
-    discontinuation or before C1D1.
-    """
-    if policy == "none" or day.phase == calendar.OFF_TREATMENT or day.cycle is None:
-        return False
-    if policy == "daily":
-        return True
-    if policy == "dosing_days":
-        return day.phase == calendar.DOSING
-    return day.phase == calendar.DOSING or (day.cycle == 1 and day.cycle_day is not None)
 
 
 # --- reads -------------------------------------------------------------------------------
