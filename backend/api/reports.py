@@ -12,7 +12,7 @@ from backend.api.alerts import AlertOut, serialise
 from backend.db import db
 from backend.domain.bp import DIASTOLIC_BOUNDS, PULSE_BOUNDS, SYSTOLIC_BOUNDS
 from backend.domain.questionnaire import TEMPERATURE_BOUNDS_C, render
-from backend.services import reports
+from backend.services import bp_readings, self_reports, symptom_reports
 from backend.services.scope import get_participant
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Symptom and BP self-reports")
@@ -27,7 +27,7 @@ def _bounds(bounds: tuple[float, float]) -> dict:
 
 class PatientAdviceOut(Schema):
     code = fields.String(required=True)
-    level = fields.String(required=True, validate=validate.OneOf(reports.LEVELS))
+    level = fields.String(required=True, validate=validate.OneOf(self_reports.LEVELS))
     text = fields.String(required=True)
 
 
@@ -135,7 +135,7 @@ class SymptomItems(MethodView):
         """The symptom questionnaire in the participant's language: items, wording and options."""
         actor = device_actor()
         participant = get_participant(db.session, actor, actor.participant_id or "")
-        return render(reports.questionnaire_for(participant), participant.language)
+        return render(symptom_reports.questionnaire_for(participant), participant.language)
 
 
 @blp.route("/me/symptom-reports")
@@ -146,7 +146,7 @@ class MySymptomReports(MethodView):
     @blp.alt_response(200, schema=SymptomResultOut, description=SAME_CLIENT_ID)
     def post(self, body: dict):  # type: ignore[no-untyped-def]
         """Report symptoms: every answer is checked, the advice shown is returned with any alerts."""
-        result = reports.record_symptom_report(
+        result = symptom_reports.record_symptom_report(
             db.session,
             device_actor(),
             client_id=str(body["client_id"]),
@@ -172,7 +172,7 @@ class MyBpReadings(MethodView):
     def post(self, body: dict):  # type: ignore[no-untyped-def]
         """Record a home BP reading; its sitting is graded on the mean and advice is returned."""
         sitting = body["sitting_id"]
-        result = reports.record_bp_reading(
+        result = bp_readings.record_bp_reading(
             db.session,
             device_actor(),
             client_id=str(body["client_id"]),
@@ -200,7 +200,7 @@ class ParticipantBpReadings(MethodView):
     @blp.response(200, BpReadingOut(many=True))
     def get(self, participant_id: str) -> list:
         """A participant's home BP readings, newest first."""
-        return reports.list_bp_readings(db.session, staff_actor(), participant_id)
+        return bp_readings.list_bp_readings(db.session, staff_actor(), participant_id)
 
 
 @blp.route("/participants/<participant_id>/symptom-reports")
@@ -209,4 +209,4 @@ class ParticipantSymptomReports(MethodView):
     @blp.response(200, SymptomReportOut(many=True))
     def get(self, participant_id: str) -> list:
         """A participant's symptom reports, newest first."""
-        return reports.list_symptom_reports(db.session, staff_actor(), participant_id)
+        return symptom_reports.list_symptom_reports(db.session, staff_actor(), participant_id)

@@ -1,0 +1,161 @@
+"""Symptom questionnaires: validation, scoring against the previous report, advice and alerts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.domain.localtime import day_bounds, local_date
+from backend.domain.protocol import get_protocol
+from backend.domain.questionnaire import Questionnaire, answer_errors, load_questionnaire
+from backend.domain.symptoms import evaluate_report
+from backend.models import Alert, Participant, SymptomReport
+from backend.services import alerts, audit
+from backend.services import self_reports as common
+from backend.services.actors import Actor
+from backend.services.errors import Conflict, Invalid
+from backend.services.scope import READ_ROLES, get_participant, require_role
+
+
+@dataclass
+class SymptomResult:
+    """The answer to a symptom upload: the stored report, the advice shown and the alerts raised."""
+
+    report: SymptomReport
+    advice: list[dict[str, str]]
+    alerts: list[Alert]
+    created: bool
+
+
+def questionnaire_for(participant: Participant) -> Questionnaire:
+    """The symptom questionnaire of the participant's protocol."""
+    return load_questionnaire(get_protocol(participant.protocol_ref).symptoms.questionnaire)
+
+
+def valid_answers(questionnaire: Questionnaire, answers: dict[str, Any] | None) -> dict[str, int]:
+    """Stored answers restricted to what ``questionnaire`` can score (it may be a newer version)."""
+    items = questionnaire.items
+    return {
+        code: value
+        for code, value in (answers or {}).items()
+        if code in items
+        and isinstance(value, int)
+        and not isinstance(value, bool)
+        and 0 <= value <= items[code].max_value
+    }
+
+
+def record_symptom_report(
+    session: Session,
+    actor: Actor,
+    *,
+    client_id: str,
+    answers: Any,
+    temperature_c: float | None = None,
+    reported_at: datetime | None = None,
+    now: datetime,
+) -> SymptomResult:
+    """Store a symptom report, apply every symptom rule, advise the patient and raise alerts.
+
+    Each invalid answer is a 422 naming ``answers.<item code>`` (unknown item, value outside its
+    scale, follow-up without its gate) or ``temperature_c`` (outside 34.0-43.0 °C). Rules get the
+    participant's previous report (worsening, "new" cough) and their reports of the previous local
+    day (2 days of diarrhoea). Same ``client_id`` again: the first result, nothing new written.
+    """
+    participant = get_participant(session, actor, actor.participant_id or "")
+    existing = session.scalars(
+        select(SymptomReport).where(
+            SymptomReport.participant_id == participant.id, SymptomReport.client_id == client_id
+        )
+    ).first()
+    if existing is not None:
+        return _repeat_symptoms(session, existing, answers, temperature_c)
+    questionnaire = questionnaire_for(participant)
+    errors = answer_errors(questionnaire, answers, temperature_c)
+    if errors:
+        raise Invalid(errors)
+    reported_at = reported_at or now
+    common.check_instant("reported_at", reported_at, now)
+
+    base = select(SymptomReport).where(SymptomReport.participant_id == participant.id)
+    previous = session.scalars(
+        base.where(SymptomReport.reported_at < reported_at)
+        .order_by(SymptomReport.reported_at.desc())
+        .limit(1)
+    ).first()
+    day = local_date(reported_at, participant.timezone)
+    start, end = day_bounds(day - timedelta(days=1), participant.timezone)
+    recent = session.scalars(
+        base.where(SymptomReport.reported_at >= start, SymptomReport.reported_at < end).order_by(
+            SymptomReport.reported_at.desc()
+        )
+    ).all()
+    rules = get_protocol(participant.protocol_ref).symptoms
+    assessment = evaluate_report(
+        questionnaire,
+        rules,
+        dict(answers),
+        temperature_c,
+        valid_answers(questionnaire, previous.answers) if previous is not None else None,
+        [valid_answers(questionnaire, r.answers) for r in recent],
+    )
+    shown = [common.advice(participant.language, key) for key in assessment.advice_keys]
+    report = SymptomReport(
+        participant_id=participant.id,
+        client_id=client_id,
+        questionnaire=questionnaire.key,
+        reported_at=reported_at,
+        answers=dict(answers),
+        temperature_c=temperature_c,
+        advice_shown=shown,
+        received_at=now,
+    )
+    if not common.insert_once(session, report):
+        existing = session.scalars(
+            select(SymptomReport).where(
+                SymptomReport.participant_id == participant.id, SymptomReport.client_id == client_id
+            )
+        ).one()
+        return _repeat_symptoms(session, existing, answers, temperature_c)
+    audit.record(
+        session,
+        actor,
+        "symptom_report.create",
+        "symptom_report",
+        report.id,
+        now=now,
+        after=audit.snapshot(report),
+        participant_id=participant.id,
+        site_id=participant.site_id,
+    )
+    evidence_item = {"kind": "symptom_report", "report_id": report.id, "reported_at": reported_at}
+    raised = common.raise_all(session, participant, assessment.findings, evidence_item, shown, now)
+    return SymptomResult(report=report, advice=shown, alerts=raised, created=True)
+
+
+def _repeat_symptoms(
+    session: Session, existing: SymptomReport, answers: Any, temperature_c: float | None
+) -> SymptomResult:
+    """A retried upload: the first result, or a Conflict when the client id carried another report."""
+    if existing.answers != answers or existing.temperature_c != temperature_c:
+        raise Conflict("client_id was already used for a different report")
+    raised = alerts.alerts_with_evidence(session, existing.participant_id, "report_id", existing.id)
+    return SymptomResult(
+        report=existing, advice=list(existing.advice_shown or []), alerts=raised, created=False
+    )
+
+
+def list_symptom_reports(session: Session, actor: Actor, participant_id: str) -> list[SymptomReport]:
+    """A participant's symptom reports, newest first (site staff of their site, or a monitor)."""
+    require_role(actor, READ_ROLES)
+    participant = get_participant(session, actor, participant_id)
+    stmt = (
+        select(SymptomReport)
+        .where(SymptomReport.participant_id == participant.id)
+        .order_by(SymptomReport.reported_at.desc(), SymptomReport.received_at.desc())
+    )
+    return list(session.scalars(stmt))
