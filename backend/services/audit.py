@@ -49,7 +49,11 @@ def record(
     participant_id: str | None = None,
     site_id: str | None = None,
 ) -> AuditEvent:
-    """Append one audit event in the caller's transaction (so it commits with the change)."""
+    """Append one audit event in the caller's transaction (so it commits with the change).
+
+    The row is written by the session's next flush (at the latest, the commit), together with
+    the change it describes: one unit of work, no extra flush per event.
+    """
     event = AuditEvent(
         server_time=now,
         actor_type=actor.kind,
@@ -66,7 +70,6 @@ def record(
         request_id=current_request_id(),
     )
     session.add(event)
-    session.flush()
     return event
 
 
@@ -86,9 +89,9 @@ def record_change(
     """Record the fields of ``obj`` that differ from ``before`` (its earlier :func:`snapshot`).
 
     Only changed fields are stored, old and new; ``updated_at`` bookkeeping is left out, and
-    nothing is recorded when nothing changed.
+    nothing is recorded when nothing changed. The comparison is of the object's attribute values
+    in memory (no model has server-side column values on update), so no flush is needed first.
     """
-    session.flush()
     old, new = changed(before, snapshot(obj))
     old.pop("updated_at", None)
     new.pop("updated_at", None)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from backend.models import Device, StaffToken, StaffUser
+from backend.models import Device, Participant, StaffToken, StaffUser
 from backend.security import (
     DEVICE_TOKEN_PREFIX,
     STAFF_TOKEN_PREFIX,
@@ -23,6 +23,15 @@ from backend.services.errors import Unauthorized
 # does not tell an attacker which e-mail addresses have accounts.
 _DUMMY_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$N2fIdHE5n+9f0buppFowpg$TZutx/JfB2xjomoiy+KyCwSbpyrscBMFy5lDFX/s650"
+)
+
+
+# Every patient request starts here, and needs the participant next: one query for both,
+# built once (bench/diary_load.py).
+_DEVICE_BY_DIGEST = (
+    select(Device, Participant)
+    .join(Participant, Participant.id == Device.participant_id)
+    .where(Device.token_hash == bindparam("digest"))
 )
 
 
@@ -74,9 +83,13 @@ def authenticate(session: Session, token: str, *, pepper: str, now: datetime) ->
             raise Unauthorized("invalid or expired token")
         return staff_actor(user)
     if token.startswith(DEVICE_TOKEN_PREFIX):
-        device = session.scalar(select(Device).where(Device.token_hash == digest))
-        if device is None or device.revoked_at is not None:
+        found = session.execute(_DEVICE_BY_DIGEST, {"digest": digest}).one_or_none()
+        if found is None or found.Device.revoked_at is not None:
             raise Unauthorized("invalid or revoked device token")
+        device = found.Device
+        # The identity map holds objects weakly: pin the participant for this session, so the
+        # request's ``session.get(Participant, ...)`` is answered from memory, not by a query.
+        session.info.setdefault("pinned", []).append(found.Participant)
         if device.last_seen_at is None or now - device.last_seen_at > timedelta(minutes=5):
             device.last_seen_at = now  # coarse, to avoid a write on every request
         return Actor(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.db import insert_for, new_id
@@ -28,6 +28,29 @@ from backend.services.actors import Actor
 from backend.services.errors import Forbidden, Invalid, NotFound
 from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role
 from backend.services.treatment import load_plan, local_today, protocol_of
+
+# The statements on every diary request's path are built once: building a statement and its
+# cache key costs more than running it on this path (bench/diary_load.py).
+_ENTRY = select(DoseLog).where(
+    DoseLog.participant_id == bindparam("participant_id"), DoseLog.local_date == bindparam("day")
+)
+_ENTRY_LOCKED = _ENTRY.with_for_update().execution_options(populate_existing=True)
+_BP_BETWEEN = (
+    select(BpReading.id)
+    .where(
+        BpReading.participant_id == bindparam("participant_id"),
+        BpReading.measured_at >= bindparam("start"),
+        BpReading.measured_at < bindparam("end"),
+    )
+    .limit(1)
+)
+
+
+def _entry(session: Session, participant_id: str, d: date, *, lock: bool = False) -> DoseLog | None:
+    """The day's entry; with ``lock``, locked for this transaction (SQLite locks the database)."""
+    stmt = _ENTRY_LOCKED if lock else _ENTRY
+    return session.scalars(stmt, {"participant_id": participant_id, "day": d}).one_or_none()
+
 
 MAX_RANGE_DAYS = 400
 ENTRY_FIELDS = ("taken", "taken_at", "dose_mg", "vomited_after", "missed_reason", "note")
@@ -156,12 +179,8 @@ def _advice(participant: Participant, day: DayInfo, log: DoseLog | None, now: da
 
 def _bp_read_today(session: Session, participant: Participant, d: date) -> bool:
     start, end = day_bounds(d, participant.timezone)
-    stmt = select(BpReading.id).where(
-        BpReading.participant_id == participant.id,
-        BpReading.measured_at >= start,
-        BpReading.measured_at < end,
-    )
-    return session.scalar(stmt.limit(1)) is not None
+    params = {"participant_id": participant.id, "start": start, "end": end}
+    return session.scalar(_BP_BETWEEN, params) is not None
 
 
 def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
@@ -170,9 +189,7 @@ def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
     d = local_today(participant, now)
     plan = load_plan(session, participant)
     day = calendar.day_info(plan, d)
-    log = session.scalar(
-        select(DoseLog).where(DoseLog.participant_id == participant.id, DoseLog.local_date == d)
-    )
+    log = _entry(session, participant.id, d)
     policy = protocol_of(participant).reminders.bp_policy
     bp_due = calendar.bp_due_on(policy, day) and not _bp_read_today(session, participant, d)
     return {
@@ -251,7 +268,7 @@ def _upsert(
         "is_deviation": bool(deviations),
         "flags": ([LATE] if is_late else []) + deviations,
     }
-    log = _locked(session, participant.id, d)
+    log = _entry(session, participant.id, d, lock=True)
     created = False
     if log is None:
         # No row yet: insert, or, if a concurrent request inserted it first, wait for its commit
@@ -265,7 +282,7 @@ def _upsert(
         log = session.scalars(insert).one_or_none()
         created = log is not None
         if log is None:
-            log = _locked(session, participant.id, d)
+            log = _entry(session, participant.id, d, lock=True)
     if log is None:  # pragma: no cover - the row exists once the conflicting insert committed
         raise RuntimeError("dose log vanished during upsert")
     common = {"participant_id": participant.id, "site_id": participant.site_id, "now": now}
@@ -295,23 +312,6 @@ def _upsert(
     return log, False
 
 
-def _locked(session: Session, participant_id: str, d: date) -> DoseLog | None:
-    """The day's entry, locked for this transaction (``FOR UPDATE``; SQLite locks the database)."""
-    return session.scalars(
-        select(DoseLog)
-        .where(DoseLog.participant_id == participant_id, DoseLog.local_date == d)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-
-
-def _existing_is_same(session: Session, participant: Participant, d: date, values: dict[str, Any]) -> bool:
-    log = session.scalar(
-        select(DoseLog).where(DoseLog.participant_id == participant.id, DoseLog.local_date == d)
-    )
-    return log is not None and _same(log, values)
-
-
 def _check_date(participant: Participant, d: date, classification: str) -> None:
     if classification == diary.FUTURE:
         raise Invalid({"date": f"{d.isoformat()} is in the future"})
@@ -336,11 +336,10 @@ def put_patient_dose(
     _check_date(participant, d, classification)
     values = _normalise(entry)
     if classification == diary.STAFF_ONLY:
-        if _existing_is_same(session, participant, d, values):
+        existing = _entry(session, participant.id, d)
+        if existing is not None and _same(existing, values):
             # a phone's outbox retrying an entry that already went through: still a no-op
-            return session.scalar(
-                select(DoseLog).where(DoseLog.participant_id == participant.id, DoseLog.local_date == d)
-            ), False
+            return existing, False
         raise Forbidden(
             f"{d.isoformat()} is more than {rules.patient_max_age_hours} hours ago; "
             "please contact your study site to record or change this day"
@@ -398,9 +397,7 @@ def put_site_dose(
 
 def get_dose(session: Session, participant: Participant, d: date) -> DoseLog:
     """The entry for ``d`` or 404."""
-    log = session.scalar(
-        select(DoseLog).where(DoseLog.participant_id == participant.id, DoseLog.local_date == d)
-    )
+    log = _entry(session, participant.id, d)
     if log is None:
         raise NotFound(f"no entry for {d.isoformat()}")
     return log
