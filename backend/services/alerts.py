@@ -199,24 +199,18 @@ def acknowledge(session: Session, actor: Actor, alert_id: str, *, note: str | No
     alert = _actionable(session, actor, alert_id)
     if alert.status != "open":
         raise Conflict(f"alert is already {alert.status}")
-    before = audit.snapshot(alert)
-    alert.status = "acknowledged"
-    alert.acknowledged_by = actor.id
-    alert.acknowledged_at = now
-    alert.acknowledge_note = note
-    audit.record_change(
+    return _move(
         session,
         actor,
-        "alert.acknowledge",
-        "alert",
         alert,
-        before,
+        "alert.acknowledge",
+        note=note,
         now=now,
-        reason=note,
-        participant_id=alert.participant_id,
-        site_id=alert.site_id,
+        status="acknowledged",
+        acknowledged_by=actor.id,
+        acknowledged_at=now,
+        acknowledge_note=note,
     )
-    return alert
 
 
 def resolve(session: Session, actor: Actor, alert_id: str, *, note: str, now: datetime) -> Alert:
@@ -224,15 +218,38 @@ def resolve(session: Session, actor: Actor, alert_id: str, *, note: str, now: da
     alert = _actionable(session, actor, alert_id)
     if alert.status == "resolved":
         raise Conflict("alert is already resolved")
+    return _move(
+        session,
+        actor,
+        alert,
+        "alert.resolve",
+        note=note,
+        now=now,
+        status="resolved",
+        resolved_by=actor.id,
+        resolved_at=now,
+        resolution_note=note,
+    )
+
+
+def _move(
+    session: Session,
+    actor: Actor,
+    alert: Alert,
+    action: str,
+    *,
+    note: str | None,
+    now: datetime,
+    **fields: Any,
+) -> Alert:
+    """Set ``fields`` on the alert and audit the change, with the staff note as the reason."""
     before = audit.snapshot(alert)
-    alert.status = "resolved"
-    alert.resolved_by = actor.id
-    alert.resolved_at = now
-    alert.resolution_note = note
+    for name, value in fields.items():
+        setattr(alert, name, value)
     audit.record_change(
         session,
         actor,
-        "alert.resolve",
+        action,
         "alert",
         alert,
         before,
