@@ -13,7 +13,7 @@ from backend import clock
 from backend.api.access import SECURITY, device_actor, staff_actor
 from backend.api.fields import Reason
 from backend.db import db
-from backend.services import diary
+from backend.services import diary, patient_day
 from backend.services.errors import Invalid
 
 blp = Blueprint("diary", __name__, url_prefix="/api/v1", description="Dosing diary")
@@ -128,14 +128,15 @@ def device_time() -> dt.datetime | None:
 
 
 def _range(args: dict, participant, now: dt.datetime) -> tuple[dt.date, dt.date]:  # type: ignore[no-untyped-def]
-    start, end = diary.default_range(participant, now)
+    start, end = patient_day.default_range(participant, now)
     return args["start"] or start, args["end"] or end
 
 
 def _calendar(participant, args: dict) -> dict:  # type: ignore[no-untyped-def]
     now = clock.now()
     start, end = _range(args, participant, now)
-    return {"start": start, "end": end, "days": diary.calendar_for(db.session, participant, start, end, now)}
+    days = patient_day.calendar_for(db.session, participant, start, end, now)
+    return {"start": start, "end": end, "days": days}
 
 
 @blp.route("/me/today")
@@ -144,7 +145,7 @@ class Today(MethodView):
     @blp.response(200, TodayOut)
     def get(self) -> dict:
         """Today for the patient: phase, expected dose, today's entry, whether BP is due, advice."""
-        return diary.today(db.session, device_actor(), clock.now())
+        return patient_day.today(db.session, device_actor(), clock.now())
 
 
 @blp.route("/me/calendar")

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
+from backend.services import daily_checks
 from backend.services import scheduler_jobs as jobs
 
 Job = Callable[[Session, datetime], int]
@@ -34,8 +35,8 @@ class Entry:
 JOBS: tuple[Entry, ...] = (
     Entry("plan_reminders", jobs.plan_reminders),
     Entry("enqueue_due_reminders", jobs.enqueue_due_reminders, jobs.DUE_REMINDERS_PROBE),
-    Entry("detect_missed_doses", jobs.detect_missed_doses),
-    Entry("cycle_unconfirmed", jobs.cycle_unconfirmed),
+    Entry("detect_missed_doses", daily_checks.detect_missed_doses),
+    Entry("cycle_unconfirmed", daily_checks.cycle_unconfirmed),
     Entry("enqueue_alert_deliveries", jobs.enqueue_alert_deliveries, jobs.NEW_ALERTS_PROBE),
     Entry("escalate", jobs.escalate, jobs.ESCALATION_PROBE),
     Entry("deliver", jobs.deliver, jobs.OUTBOX_PROBE),

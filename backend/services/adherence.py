@@ -17,8 +17,8 @@ from backend.domain.adherence import AdherenceReport, DoseRecord, compute_adhere
 from backend.domain.calendar import TreatmentPlan, current_cycle
 from backend.models import DoseLog, Participant
 from backend.services.actors import Actor
+from backend.services.plans import load_plans, local_today, protocol_of
 from backend.services.scope import READ_ROLES, get_participant, get_site, require_role
-from backend.services.treatment import load_plans, local_today, protocol_of
 
 
 def _records(session: Session, ids: list[str]) -> dict[str, dict[date, DoseRecord]]:

@@ -1,4 +1,4 @@
-"""The dosing diary: the patient's day, the calendar, and dose entries by the patient or the site.
+"""The dosing diary: dose entries by the patient or the site (the day and calendar: ``patient_day``).
 
 Entries are upserted by local date with ``INSERT ... ON CONFLICT DO NOTHING`` followed by
 ``SELECT ... FOR UPDATE`` of the row, so simultaneous identical PUTs (a phone retrying over a
@@ -10,8 +10,7 @@ and leaves the old values in the audit trail. The window rules (on time, late, s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -19,15 +18,12 @@ from sqlalchemy.orm import Session
 
 from backend.db import insert_for, new_id
 from backend.domain import calendar, diary
-from backend.domain.calendar import DayInfo
-from backend.domain.i18n import text
-from backend.domain.localtime import day_bounds
-from backend.models import BpReading, DoseLog, Participant
+from backend.models import DoseLog, Participant
 from backend.services import audit
 from backend.services.actors import Actor
 from backend.services.errors import Forbidden, Invalid, NotFound
+from backend.services.plans import load_plan, protocol_of
 from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role
-from backend.services.treatment import load_plan, local_today, protocol_of
 
 # The statements on every diary request's path are built once: building a statement and its
 # cache key costs more than running it on this path (bench/diary_load.py).
@@ -35,18 +31,9 @@ _ENTRY = select(DoseLog).where(
     DoseLog.participant_id == bindparam("participant_id"), DoseLog.local_date == bindparam("day")
 )
 _ENTRY_LOCKED = _ENTRY.with_for_update().execution_options(populate_existing=True)
-_BP_BETWEEN = (
-    select(BpReading.id)
-    .where(
-        BpReading.participant_id == bindparam("participant_id"),
-        BpReading.measured_at >= bindparam("start"),
-        BpReading.measured_at < bindparam("end"),
-    )
-    .limit(1)
-)
 
 
-def _entry(session: Session, participant_id: str, d: date, *, lock: bool = False) -> DoseLog | None:
+def entry_on(session: Session, participant_id: str, d: date, *, lock: bool = False) -> DoseLog | None:
     """The day's entry; with ``lock``, locked for this transaction (SQLite locks the database)."""
     stmt = _ENTRY_LOCKED if lock else _ENTRY
     return session.scalars(stmt, {"participant_id": participant_id, "day": d}).one_or_none()
@@ -55,26 +42,6 @@ def _entry(session: Session, participant_id: str, d: date, *, lock: bool = False
 MAX_RANGE_DAYS = 400
 ENTRY_FIELDS = ("taken", "taken_at", "dose_mg", "vomited_after", "missed_reason", "note")
 LATE = "late"
-
-TAKEN = "taken"
-NOT_TAKEN = "not_taken"
-NOT_REPORTED = "not_reported"
-PENDING = "pending"
-NONE = "none"
-
-
-@dataclass(frozen=True)
-class CalendarDay:
-    """One calendar date with its diary status and entry (if any)."""
-
-    date: date
-    cycle: int | None
-    cycle_day: int | None
-    phase: str
-    expected_dose_mg: float | None
-    status: str
-    late: bool
-    dose_log: DoseLog | None
 
 
 def check_range(start: date, end: date) -> None:
@@ -85,54 +52,12 @@ def check_range(start: date, end: date) -> None:
         raise Invalid({"to": f"at most {MAX_RANGE_DAYS} days can be asked for at once"})
 
 
-def day_status(day: DayInfo, log: DoseLog | None, participant: Participant, now: datetime) -> str:
-    """taken / not_taken from an entry; otherwise pending or not_reported on dosing days, else none."""
-    if log is not None:
-        return TAKEN if log.taken else NOT_TAKEN
-    if not day.is_prescribed:
-        return NONE
-    entry = protocol_of(participant).entry
-    if now < diary.entry_window_closes_at(day.date, participant.timezone, entry):
-        return PENDING
-    return NOT_REPORTED
-
-
-def _logs(session: Session, participant: Participant, start: date, end: date) -> dict[date, DoseLog]:
+def logs_between(session: Session, participant: Participant, start: date, end: date) -> dict[date, DoseLog]:
+    """The participant's entries from ``start`` to ``end`` inclusive, by local date."""
     stmt = select(DoseLog).where(
         DoseLog.participant_id == participant.id, DoseLog.local_date >= start, DoseLog.local_date <= end
     )
     return {log.local_date: log for log in session.scalars(stmt)}
-
-
-def calendar_for(
-    session: Session, participant: Participant, start: date, end: date, now: datetime
-) -> list[CalendarDay]:
-    """The participant's calendar from ``start`` to ``end`` inclusive."""
-    check_range(start, end)
-    plan = load_plan(session, participant)
-    logs = _logs(session, participant, start, end)
-    result = []
-    for day in calendar.days(plan, start, end):
-        log = logs.get(day.date)
-        result.append(
-            CalendarDay(
-                date=day.date,
-                cycle=day.cycle,
-                cycle_day=day.cycle_day,
-                phase=day.phase,
-                expected_dose_mg=day.expected_dose_mg,
-                status=day_status(day, log, participant, now),
-                late=bool(log and log.is_late),
-                dose_log=log,
-            )
-        )
-    return result
-
-
-def default_range(participant: Participant, now: datetime) -> tuple[date, date]:
-    """Four weeks back and two ahead of the participant's today."""
-    today = local_today(participant, now)
-    return today - timedelta(days=27), today + timedelta(days=14)
 
 
 def me(session: Session, actor: Actor) -> Participant:
@@ -148,61 +73,6 @@ def site_participant(
     """A participant for a staff endpoint: role check, then site scoping (404 outside it)."""
     require_role(actor, roles)
     return get_participant(session, actor, participant_id)
-
-
-# --- the patient's day -----------------------------------------------------------------------
-
-
-def _advice(participant: Participant, day: DayInfo, log: DoseLog | None, now: datetime) -> dict[str, str]:
-    """Short patient advice for today's phase, in the participant's language."""
-    lang = participant.language
-    drug = protocol_of(participant).drug
-    try:
-        drug = text(lang, f"diary.drug_{drug}")
-    except KeyError:  # a protocol whose drug has no translated name: show it as configured
-        pass
-    if day.phase == calendar.DOSING:
-        cutoff = diary.make_up_cutoff(
-            day.date, participant.reminder_time, participant.timezone, protocol_of(participant).treatment
-        )
-        if log is not None:
-            code, level = "dose_recorded", "ok"
-        elif now >= cutoff:
-            code, level = "dosing_after_cutoff", "info"
-        else:
-            code, level = "dosing", "info"
-    else:
-        code, level = day.phase, "info"
-    dose = f"{day.expected_dose_mg:g}" if day.expected_dose_mg is not None else ""
-    return {"code": code, "level": level, "text": text(lang, f"diary.{code}", dose=dose, drug=drug)}
-
-
-def _bp_read_today(session: Session, participant: Participant, d: date) -> bool:
-    start, end = day_bounds(d, participant.timezone)
-    params = {"participant_id": participant.id, "start": start, "end": end}
-    return session.scalar(_BP_BETWEEN, params) is not None
-
-
-def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
-    """The patient's today: phase, expected dose, today's entry, whether BP is due, and advice."""
-    participant = me(session, actor)
-    d = local_today(participant, now)
-    plan = load_plan(session, participant)
-    day = calendar.day_info(plan, d)
-    log = _entry(session, participant.id, d)
-    policy = protocol_of(participant).reminders.bp_policy
-    bp_due = calendar.bp_due_on(policy, day) and not _bp_read_today(session, participant, d)
-    return {
-        "date": d,
-        "cycle": day.cycle,
-        "cycle_day": day.cycle_day,
-        "phase": day.phase,
-        "expected_dose_mg": day.expected_dose_mg,
-        "status": day_status(day, log, participant, now),
-        "dose_log": log,
-        "bp_due": bp_due,
-        "advice": _advice(participant, day, log, now),
-    }
 
 
 # --- entries -------------------------------------------------------------------------------
@@ -268,7 +138,7 @@ def _upsert(
         "is_deviation": bool(deviations),
         "flags": ([LATE] if is_late else []) + deviations,
     }
-    log = _entry(session, participant.id, d, lock=True)
+    log = entry_on(session, participant.id, d, lock=True)
     created = False
     if log is None:
         # No row yet: insert, or, if a concurrent request inserted it first, wait for its commit
@@ -282,7 +152,7 @@ def _upsert(
         log = session.scalars(insert).one_or_none()
         created = log is not None
         if log is None:
-            log = _entry(session, participant.id, d, lock=True)
+            log = entry_on(session, participant.id, d, lock=True)
     if log is None:  # pragma: no cover - the row exists once the conflicting insert committed
         raise RuntimeError("dose log vanished during upsert")
     common = {"participant_id": participant.id, "site_id": participant.site_id, "now": now}
@@ -336,7 +206,7 @@ def put_patient_dose(
     _check_date(participant, d, classification)
     values = _normalise(entry)
     if classification == diary.STAFF_ONLY:
-        existing = _entry(session, participant.id, d)
+        existing = entry_on(session, participant.id, d)
         if existing is not None and _same(existing, values):
             # a phone's outbox retrying an entry that already went through: still a no-op
             return existing, False
@@ -397,7 +267,7 @@ def put_site_dose(
 
 def get_dose(session: Session, participant: Participant, d: date) -> DoseLog:
     """The entry for ``d`` or 404."""
-    log = _entry(session, participant.id, d)
+    log = entry_on(session, participant.id, d)
     if log is None:
         raise NotFound(f"no entry for {d.isoformat()}")
     return log
@@ -406,7 +276,7 @@ def get_dose(session: Session, participant: Participant, d: date) -> DoseLog:
 def list_doses(session: Session, participant: Participant, start: date, end: date) -> list[DoseLog]:
     """Entries from ``start`` to ``end`` inclusive, in date order."""
     check_range(start, end)
-    return sorted(_logs(session, participant, start, end).values(), key=lambda log: log.local_date)
+    return sorted(logs_between(session, participant, start, end).values(), key=lambda log: log.local_date)
 
 
 def site_reader(session: Session, actor: Actor, participant_id: str) -> Participant:

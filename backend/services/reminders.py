@@ -27,7 +27,7 @@ from backend.domain.calendar import TreatmentPlan, bp_due_on, day_info
 from backend.domain.diary import make_up_cutoff
 from backend.domain.localtime import day_bounds, local_date, local_instant, to_local
 from backend.models import DoseLog, Participant, Reminder
-from backend.services.treatment import load_plans, protocol_of
+from backend.services.plans import load_plans, protocol_of
 
 DOSE = "dose"
 BP = "bp"

@@ -6,7 +6,7 @@ import pytest
 
 from backend.domain import protocol as protocol_module
 from backend.services import participants as participants_service
-from backend.services import treatment as treatment_service
+from backend.services import plans as plans_service
 from tests.api.test_authz_matrix import STAFF_READ, check_matrix
 from tests.api.test_diary import at, me_calendar, patient, put
 
@@ -43,7 +43,7 @@ def reduced_protocol(tmp_path, monkeypatch):
         return protocol_module.get_protocol(ref, directory=directory)
 
     monkeypatch.setattr(participants_service, "get_protocol", lookup)
-    monkeypatch.setattr(treatment_service, "get_protocol", lookup)
+    monkeypatch.setattr(plans_service, "get_protocol", lookup)
     return "SKB264-ANLO@2"
 
 

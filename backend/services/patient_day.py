@@ -1,0 +1,154 @@
+"""The patient's day and calendar: what each date is, and how its diary entry stands.
+
+``today`` answers the app's first screen (phase, expected dose, today's entry, whether a BP
+reading is due, and advice in the participant's language); ``calendar_for`` answers the cycle
+calendar for the patient and the site. Both read the plan from :mod:`backend.services.treatment`
+and entries through :mod:`backend.services.diary`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from backend.domain import calendar, diary
+from backend.domain.calendar import DayInfo
+from backend.domain.i18n import text
+from backend.domain.localtime import day_bounds
+from backend.models import BpReading, DoseLog, Participant
+from backend.services.actors import Actor
+from backend.services.diary import check_range, entry_on, logs_between, me
+from backend.services.plans import load_plan, local_today, protocol_of
+
+# Built once, like the diary's statements: it is on the path of every app start.
+_BP_BETWEEN = (
+    select(BpReading.id)
+    .where(
+        BpReading.participant_id == bindparam("participant_id"),
+        BpReading.measured_at >= bindparam("start"),
+        BpReading.measured_at < bindparam("end"),
+    )
+    .limit(1)
+)
+
+TAKEN = "taken"
+NOT_TAKEN = "not_taken"
+NOT_REPORTED = "not_reported"
+PENDING = "pending"
+NONE = "none"
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One calendar date with its diary status and entry (if any)."""
+
+    date: date
+    cycle: int | None
+    cycle_day: int | None
+    phase: str
+    expected_dose_mg: float | None
+    status: str
+    late: bool
+    dose_log: DoseLog | None
+
+
+def day_status(day: DayInfo, log: DoseLog | None, participant: Participant, now: datetime) -> str:
+    """taken / not_taken from an entry; otherwise pending or not_reported on dosing days, else none."""
+    if log is not None:
+        return TAKEN if log.taken else NOT_TAKEN
+    if not day.is_prescribed:
+        return NONE
+    entry = protocol_of(participant).entry
+    if now < diary.entry_window_closes_at(day.date, participant.timezone, entry):
+        return PENDING
+    return NOT_REPORTED
+
+
+def calendar_for(
+    session: Session, participant: Participant, start: date, end: date, now: datetime
+) -> list[CalendarDay]:
+    """The participant's calendar from ``start`` to ``end`` inclusive."""
+    check_range(start, end)
+    plan = load_plan(session, participant)
+    logs = logs_between(session, participant, start, end)
+    result = []
+    for day in calendar.days(plan, start, end):
+        log = logs.get(day.date)
+        result.append(
+            CalendarDay(
+                date=day.date,
+                cycle=day.cycle,
+                cycle_day=day.cycle_day,
+                phase=day.phase,
+                expected_dose_mg=day.expected_dose_mg,
+                status=day_status(day, log, participant, now),
+                late=bool(log and log.is_late),
+                dose_log=log,
+            )
+        )
+    return result
+
+
+def default_range(participant: Participant, now: datetime) -> tuple[date, date]:
+    """Four weeks back and two ahead of the participant's today."""
+    today = local_today(participant, now)
+    return today - timedelta(days=27), today + timedelta(days=14)
+
+
+# --- the patient's day -----------------------------------------------------------------------
+
+
+def _advice(participant: Participant, day: DayInfo, log: DoseLog | None, now: datetime) -> dict[str, str]:
+    """Short patient advice for today's phase, in the participant's language."""
+    lang = participant.language
+    drug = protocol_of(participant).drug
+    try:
+        drug = text(lang, f"diary.drug_{drug}")
+    except KeyError:  # a protocol whose drug has no translated name: show it as configured
+        pass
+    if day.phase == calendar.DOSING:
+        cutoff = diary.make_up_cutoff(
+            day.date, participant.reminder_time, participant.timezone, protocol_of(participant).treatment
+        )
+        if log is not None:
+            code, level = "dose_recorded", "ok"
+        elif now >= cutoff:
+            code, level = "dosing_after_cutoff", "info"
+        else:
+            code, level = "dosing", "info"
+    else:
+        code, level = day.phase, "info"
+    dose = f"{day.expected_dose_mg:g}" if day.expected_dose_mg is not None else ""
+    return {"code": code, "level": level, "text": text(lang, f"diary.{code}", dose=dose, drug=drug)}
+
+
+def _bp_read_today(session: Session, participant: Participant, d: date) -> bool:
+    start, end = day_bounds(d, participant.timezone)
+    params = {"participant_id": participant.id, "start": start, "end": end}
+    return session.scalar(_BP_BETWEEN, params) is not None
+
+
+def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
+    """The patient's today: phase, expected dose, today's entry, whether BP is due, and advice."""
+    participant = me(session, actor)
+    d = local_today(participant, now)
+    plan = load_plan(session, participant)
+    day = calendar.day_info(plan, d)
+    log = entry_on(session, participant.id, d)
+    policy = protocol_of(participant).reminders.bp_policy
+    bp_due = calendar.bp_due_on(policy, day) and not _bp_read_today(session, participant, d)
+    return {
+        "date": d,
+        "cycle": day.cycle,
+        "cycle_day": day.cycle_day,
+        "phase": day.phase,
+        "expected_dose_mg": day.expected_dose_mg,
+        "status": day_status(day, log, participant, now),
+        "dose_log": log,
+        "bp_due": bp_due,
+        "advice": _advice(participant, day, log, now),
+    }
