@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seeding {args.participants} participants in {name} ...", flush=True)
         tokens = seed(env, args.participants)
         create_baseline_table(url)
-        servers.append(start_gunicorn("backend:create_app()", args.port, env, workdir / "app.log"))
+        servers.append(start_gunicorn("backend.wsgi:app", args.port, env, workdir / "app.log"))
         servers.append(
             start_gunicorn("bench.diary_load:baseline_app()", args.port + 1, env, workdir / "baseline.log")
         )
