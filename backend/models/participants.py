@@ -34,6 +34,9 @@ class Participant(Base):
     discontinuation_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Renewed by database triggers whenever one of the participant's cycles, holds or dose
+    # changes is written (migration 0002); keys the per-process plan cache (services.plans).
+    plan_token: Mapped[str] = mapped_column(String(32), default=new_id, server_default="")
 
 
 class ActivationCode(Base):

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from backend.models import AuditEvent
 from backend.services.actors import Actor
 
-_SKIP = {"password_hash", "token_hash", "secret_hash"}
+# Secrets never enter the trail; plan_token is bookkeeping the database renews (migration 0002).
+_SKIP = {"password_hash", "token_hash", "secret_hash", "plan_token"}
 
 
 def _plain(value: Any) -> Any:

@@ -22,7 +22,7 @@ from backend.models import DoseLog, Participant
 from backend.services import audit
 from backend.services.actors import Actor
 from backend.services.errors import Forbidden, Invalid, NotFound
-from backend.services.plans import load_plan, protocol_of
+from backend.services.plans import current_plan, protocol_of
 from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role
 
 # The statements on every diary request's path are built once: building a statement and its
@@ -125,7 +125,7 @@ def _upsert(
     now: datetime,
 ) -> tuple[DoseLog, bool]:
     """Create or change the day's entry; returns (entry, created)."""
-    plan = load_plan(session, participant)
+    plan = current_plan(session, participant)
     deviations = list(diary.deviation_flags(calendar.day_info(plan, d), values["taken"], values["dose_mg"]))
     stored = {
         **values,

@@ -22,7 +22,7 @@ from backend.domain.localtime import day_bounds
 from backend.models import BpReading, DoseLog, Participant
 from backend.services.actors import Actor
 from backend.services.diary import check_range, entry_on, logs_between, me
-from backend.services.plans import load_plan, local_today, protocol_of
+from backend.services.plans import current_plan, local_today, protocol_of
 
 # Built once, like the diary's statements: it is on the path of every app start.
 _BP_BETWEEN = (
@@ -73,7 +73,7 @@ def calendar_for(
 ) -> list[CalendarDay]:
     """The participant's calendar from ``start`` to ``end`` inclusive."""
     check_range(start, end)
-    plan = load_plan(session, participant)
+    plan = current_plan(session, participant)
     logs = logs_between(session, participant, start, end)
     result = []
     for day in calendar.days(plan, start, end):
@@ -136,7 +136,7 @@ def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
     """The patient's today: phase, expected dose, today's entry, whether BP is due, and advice."""
     participant = me(session, actor)
     d = local_today(participant, now)
-    plan = load_plan(session, participant)
+    plan = current_plan(session, participant)
     day = calendar.day_info(plan, d)
     log = entry_on(session, participant.id, d)
     policy = protocol_of(participant).reminders.bp_policy

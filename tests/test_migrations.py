@@ -1,0 +1,52 @@
+"""Migrations beyond the first: an existing database moves forward with its data, and back."""
+
+from pathlib import Path
+
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
+
+from backend.services import ops
+
+
+def _triggers(engine) -> set[str]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        return set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+
+
+def test_0002_gives_existing_participants_a_plan_token_and_goes_back(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    ops.upgrade(url, "0001")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sites (id, name, code, timezone, alert_emails, created_at) "
+                "VALUES ('s', 'Site', 'S', 'Asia/Shanghai', '[]', '2026-10-01 00:00:00')"
+            )
+        )
+        for pid in ("p1", "p2"):
+            conn.execute(
+                text(
+                    "INSERT INTO participants (id, site_id, study_id, timezone, language, reminder_time, "
+                    "bp_reminder_time, status, protocol_ref, c1d1, initial_dose_mg, created_at, updated_at) "
+                    "VALUES (:id, 's', :id, 'Asia/Shanghai', 'en', '08:00:00', '08:00:00', 'active', "
+                    "'SKB264-ANLO@1', '2026-10-01', 8, '2026-10-01 00:00:00', '2026-10-01 00:00:00')"
+                ),
+                {"id": pid},
+            )
+
+    ops.upgrade(url)
+    with engine.connect() as conn:
+        tokens = {r.id: r.plan_token for r in conn.execute(text("SELECT id, plan_token FROM participants"))}
+    assert set(tokens) == {"p1", "p2"}
+    assert all(len(t) == 32 for t in tokens.values()) and tokens["p1"] != tokens["p2"]
+    plan_triggers = {t for t in _triggers(engine) if "plan_token" in t}
+    assert len(plan_triggers) == 9  # insert, update, delete on cycles, holds, dose_changes
+
+    command.downgrade(ops.alembic_config(url), "0001")
+    assert "plan_token" not in {c["name"] for c in inspect(engine).get_columns("participants")}
+    assert not {t for t in _triggers(engine) if "plan_token" in t}
+    assert {"audit_events_no_update", "audit_events_no_delete"} <= _triggers(engine)
+    ops.upgrade(url)
+    assert "plan_token" in {c["name"] for c in inspect(create_engine(url)).get_columns("participants")}
+    engine.dispose()
