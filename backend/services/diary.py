@@ -174,11 +174,17 @@ def _upsert(
         raise Invalid(
             {reason_field: f"the entry for {d.isoformat()} exists; a reason is needed to change it"}
         )
-    before = audit.snapshot(log)
-    for name, value in stored.items():
-        setattr(log, name, value)
-    log.version += 1  # always a change, so always an audit event
-    audit.record_change(session, actor, "dose_log.update", "dose_log", log, before, reason=reason, **common)
+    # always a change (the entry differs), so always an audit event; one statement on PostgreSQL
+    audit.update_with_event(
+        session,
+        actor,
+        "dose_log.update",
+        "dose_log",
+        log,
+        {**stored, "version": log.version + 1},
+        reason=reason,
+        **common,
+    )
     return log, False
 
 

@@ -185,6 +185,39 @@ def test_a_change_needs_reason_for_change(app, client, world):
     assert events[1]["reason"] == "found the pill box"
 
 
+def test_a_change_and_its_event_are_stored_together_with_only_the_changed_fields(app, client, world):
+    """The changing PUT writes the row and its event in one statement on PostgreSQL: both land."""
+    patient(app, world, "t", c1d1=date(2026, 10, 1))
+    with at("2026-10-02T01:00:00Z"):
+        put(client, world, "t", "2026-10-02", taken=True, note="with breakfast")
+    with at("2026-10-02T02:00:00Z"):
+        changed = put(
+            client,
+            world,
+            "t",
+            "2026-10-02",
+            headers={"X-Request-ID": "req-change-1"},
+            taken=True,
+            note="with lunch",
+            reason_for_change="typo",
+        )
+        listed = client.get("/api/v1/me/doses?from=2026-10-02&to=2026-10-02", headers=world.headers("t"))
+    assert changed.status_code == 200 and changed.json["version"] == 2
+    (stored,) = listed.json  # read back by a new request: the row itself changed, not a cached copy
+    assert stored["note"] == "with lunch" and stored["version"] == 2
+    assert stored["entered_at"] == "2026-10-02T02:00:00+00:00"
+    update = audit_actions(client, world, "t")[-1]
+    assert update["action"] == "dose_log.update" and update["entity_id"] == stored["id"]
+    assert update["before"] == {
+        "note": "with breakfast",
+        "entered_at": "2026-10-02T01:00:00+00:00",
+        "version": 1,
+    }
+    assert update["after"] == {"note": "with lunch", "entered_at": "2026-10-02T02:00:00+00:00", "version": 2}
+    assert update["reason"] == "typo" and update["request_id"] == "req-change-1"
+    assert update["actor_type"] == "device"
+
+
 def test_reason_for_change_alone_does_not_make_a_repeat_a_change(app, client, world):
     patient(app, world, "t", c1d1=date(2026, 10, 1))
     with at("2026-10-02T01:00:00Z"):
