@@ -58,22 +58,52 @@ def record(
     the change it describes: one unit of work, no extra flush per event.
     """
     event = AuditEvent(
-        server_time=now,
-        actor_type=actor.kind,
-        actor_id=actor.id,
-        actor_label=actor.label,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        participant_id=participant_id,
-        site_id=site_id,
-        before=json.loads(json.dumps(before, default=str)) if before is not None else None,
-        after=json.loads(json.dumps(after, default=str)) if after is not None else None,
-        reason=reason,
-        request_id=current_request_id(),
+        **_event_fields(
+            actor,
+            action,
+            entity,
+            entity_id,
+            now=now,
+            before=before,
+            after=after,
+            reason=reason,
+            participant_id=participant_id,
+            site_id=site_id,
+        )
     )
     session.add(event)
     return event
+
+
+def _event_fields(
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: str,
+    *,
+    now: datetime,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str | None,
+    participant_id: str | None,
+    site_id: str | None,
+) -> dict[str, Any]:
+    """The columns of one audit event (before/after made JSON-safe)."""
+    return {
+        "server_time": now,
+        "actor_type": actor.kind,
+        "actor_id": actor.id,
+        "actor_label": actor.label,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "participant_id": participant_id,
+        "site_id": site_id,
+        "before": json.loads(json.dumps(before, default=str)) if before is not None else None,
+        "after": json.loads(json.dumps(after, default=str)) if after is not None else None,
+        "reason": reason,
+        "request_id": current_request_id(),
+    }
 
 
 def record_change(
@@ -95,9 +125,7 @@ def record_change(
     nothing is recorded when nothing changed. The comparison is of the object's attribute values
     in memory (no model has server-side column values on update), so no flush is needed first.
     """
-    old, new = changed(before, snapshot(obj))
-    old.pop("updated_at", None)
-    new.pop("updated_at", None)
+    old, new = _recorded_changes(before, snapshot(obj))
     if not new:
         return None
     return record(
@@ -165,28 +193,23 @@ def update_with_event(
     nothing) when no value differs from the stored one.
     """
     before = snapshot(obj)
-    old, new = changed(before, {**before, **{key: _plain(value) for key, value in values.items()}})
-    old.pop("updated_at", None)
-    new.pop("updated_at", None)
+    old, new = _recorded_changes(before, {**before, **{key: _plain(value) for key, value in values.items()}})
     if not new:
         return False
     dialect = session.get_bind().dialect.name
     statements = _change_statements(obj.__table__, tuple(sorted(values)), dialect)
-    event = {
-        "server_time": now,
-        "actor_type": actor.kind,
-        "actor_id": actor.id,
-        "actor_label": actor.label,
-        "action": action,
-        "entity": entity,
-        "entity_id": obj.id,
-        "participant_id": participant_id,
-        "site_id": site_id,
-        "before": json.loads(json.dumps(old, default=str)),
-        "after": json.loads(json.dumps(new, default=str)),
-        "reason": reason,
-        "request_id": current_request_id(),
-    }
+    event = _event_fields(
+        actor,
+        action,
+        entity,
+        obj.id,
+        now=now,
+        before=old,
+        after=new,
+        reason=reason,
+        participant_id=participant_id,
+        site_id=site_id,
+    )
     params = {
         "row_id": obj.id,
         **{f"new_{key}": value for key, value in values.items()},
@@ -200,6 +223,14 @@ def update_with_event(
     for key, value in values.items():
         set_committed_value(obj, key, value)
     return True
+
+
+def _recorded_changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """:func:`changed` without the ``updated_at`` bookkeeping, which the trail leaves out."""
+    old, new = changed(before, after)
+    old.pop("updated_at", None)
+    new.pop("updated_at", None)
+    return old, new
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
