@@ -215,11 +215,10 @@ def update_with_event(
         **{f"new_{key}": value for key, value in values.items()},
         **{f"event_{name}": value for name, value in event.items()},
     }
-    written = session.execute(statements[0], params).rowcount
-    if written == 1 and len(statements) == 2:
-        session.execute(statements[1], params)
-    if written != 1:  # pragma: no cover - the caller holds the row's lock
+    if session.execute(statements[0], params).rowcount != 1:  # pragma: no cover - caller holds the lock
         raise RuntimeError(f"{entity} {obj.id} was not written")
+    for statement in statements[1:]:  # SQLite: the event after the row
+        session.execute(statement, params)
     for key, value in values.items():
         set_committed_value(obj, key, value)
     return True

@@ -14,9 +14,9 @@ from sqlalchemy import text
 
 from backend.db import db
 from backend.domain.calendar import CycleStart
-from backend.models import Participant
+from backend.models import Participant, StaffUser
 from backend.services import plans
-from backend.services.actors import Actor
+from backend.services.auth import staff_actor
 from backend.services.treatment import add_hold
 from tests.api.test_diary import at, patient, put
 from tests.api.test_treatment import post
@@ -135,14 +135,8 @@ def test_every_write_to_a_plan_table_renews_the_token(app, world, insert, update
 
 def test_a_session_that_changed_the_plan_reads_it_from_the_database(app, world):
     pid = patient(app, world, "t", c1d1=date(2026, 10, 1))
-    investigator = Actor(
-        kind="staff",
-        id=world.staff["investigator_a"],
-        label="inv",
-        role="investigator",
-        site_id=world.sites["a"],
-    )
     with app.test_request_context():
+        investigator = staff_actor(db.session.get(StaffUser, world.staff["investigator_a"]))
         participant = db.session.get(Participant, pid)
         assert plans.current_plan(db.session, participant).holds == ()  # cached under the old token
         add_hold(
