@@ -1,4 +1,22 @@
-"""Test harness: a migrated database per test on SQLite, one per run on PostgreSQL.
+"""Test harness: every test at an instant it chooses; a migrated database per test.
+
+Time: no test depends on the machine's clock
+--------------------------------------------
+Every test runs with the clock moved (time-machine) to an instant the test chooses: the
+``frozen_clock`` fixture is autouse and travels to ``DEFAULT_NOW`` unless the test says
+otherwise with ``@pytest.mark.now("2026-10-22T03:00:00Z")`` (``tick=False`` to stand still).
+Fixtures that build data (``app``, ``world``, the browser's live server) depend on
+``frozen_clock``, so they are built *inside* the chosen instant: a world's C1D1, tokens and
+activation codes come from the test's clock, never from the real date. A test may move the clock
+further (``frozen_clock.move_to(...)`` or a nested ``time_machine.travel``). Read "now" only
+as ``backend.clock.now()`` (``tests/test_clock_discipline.py`` refuses any other wall-clock
+read), and pass explicit instants (``scheduler tick --now``) to subprocesses, which do not see
+time-machine. The browser tests install the same instant in Chromium's clock. ``make
+test-anydate`` (run by ``.ci/run``) runs the suite with the machine's clock moved to awkward
+dates (datefudge) to keep it so.
+
+Databases
+---------
 
 ``TEST_DATABASE_URL`` (a ``postgresql+psycopg://`` URL) switches the suite to PostgreSQL: a
 fresh database named after this run is created from it, migrated once, emptied between tests
@@ -12,9 +30,11 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -24,6 +44,30 @@ from backend.services import ops
 BASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
 IS_POSTGRES = BASE_URL.startswith("postgresql")
 TEST_PEPPER = "test-pepper-" + "x" * 40
+
+DEFAULT_NOW = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+"""A Tuesday; 14:00 in Shanghai, 06:00 in London, 01:00 in New York: far from every boundary."""
+
+
+def _instant(value: str | datetime) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        raise ValueError(f"@pytest.mark.now needs an aware instant, got {value!r}")
+    return moment
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request: pytest.FixtureRequest) -> Iterator[time_machine.Traveller]:
+    """Move the clock to the test's chosen instant (``@pytest.mark.now``, else ``DEFAULT_NOW``).
+
+    ``tick=True`` (the default) lets time flow from there, as on a real machine, so servers,
+    browsers and timeouts behave; ``tick=False`` stands still.
+    """
+    marker = request.node.get_closest_marker("now")
+    instant = _instant(marker.args[0]) if marker else DEFAULT_NOW
+    tick = marker.kwargs.get("tick", True) if marker else True
+    with time_machine.travel(instant, tick=tick) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -108,7 +152,7 @@ def make_app(database_url: str, instance: Path, **env: str):  # type: ignore[no-
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+def app(database_url: str, tmp_path: Path, frozen_clock):  # type: ignore[no-untyped-def]
     """The application, configured for one test."""
     application = make_app(database_url, tmp_path / "instance")
     yield application
@@ -125,7 +169,7 @@ def client(app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def world(app):  # type: ignore[no-untyped-def]
+def world(app, frozen_clock):  # type: ignore[no-untyped-def]
     """Two sites with staff of every role, two participants at site A, one at site B."""
     from tests.factories import build_world
 

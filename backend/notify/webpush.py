@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02, VapidException
 from pywebpush import WebPushException, webpush
 
+from backend import clock
 from backend.notify.vapid import VapidKeys, b64url_decode
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    return max(0.0, (when - (now or clock.now())).total_seconds())
 
 
 def backoff_seconds(attempt: int, retry_after: float | None) -> float:
@@ -211,7 +212,7 @@ class WebPushSender:
         claims = {
             "sub": self.subject,
             "aud": origin,
-            "exp": int((datetime.now(UTC) + VAPID_EXPIRY).timestamp()),
+            "exp": int((clock.now() + VAPID_EXPIRY).timestamp()),
         }
         subscription = {"endpoint": msg.endpoint, "keys": {"p256dh": msg.p256dh, "auth": msg.auth}}
         started = time.perf_counter()

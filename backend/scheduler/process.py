@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from datetime import UTC, datetime
+from datetime import UTC
 from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -45,7 +45,7 @@ def build(app: Flask) -> BlockingScheduler:
         seconds=INTERVAL_SECONDS,
         args=[app],
         id="sweep",
-        next_run_time=datetime.now(UTC),
+        next_run_time=clock.now(),
         replace_existing=True,
         **JOB_DEFAULTS,
     )

@@ -1,7 +1,9 @@
 """Browser tests: the real app on a live local server, driven by Debian's Chromium via Playwright.
 
 The server runs the same application object as the ``app`` fixture (so the same test database)
-in a background thread. Chromium is ``/usr/bin/chromium`` (the ``chromium`` package). Without
+in a background thread, at the test's frozen (and ticking) clock; each browser context installs
+that same instant in Chromium's clock, so the page, the server and the data agree on "now".
+Chromium is ``/usr/bin/chromium`` (the ``chromium`` package). Without
 it the tests fail under CI (``CI=true``; ``.ci/run`` installs it) and are skipped, with the
 install command as the reason, on a newcomer's machine, so ``make test`` still works there.
 Every page records console errors, page errors and CSP violations; a test that ends with any fails.
@@ -13,10 +15,9 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.serving import make_server
@@ -33,21 +34,9 @@ LAUNCH_ARGS = [
 ]
 
 
-def _zone_away_from_midnight(now: datetime) -> str:
-    """Shanghai (site A's zone) unless it is near midnight there; then London (8 hours behind).
-
-    Flows span a few minutes and the browser's clock starts a few minutes back, so a run that
-    straddles local midnight would see two different "todays". Both zones are at or ahead of
-    UTC, so a C1D1 of the UTC date is never in the participant's future.
-    """
-    for zone in ("Asia/Shanghai", "Europe/London"):
-        if 2 <= now.astimezone(ZoneInfo(zone)).hour <= 21:
-            return zone
-    raise AssertionError("unreachable: the two zones are 8 hours apart")
-
-
-# Site A's participants and the browser share this zone, so "today" agrees with the server.
-TIMEZONE = os.environ.get("BROWSER_TEST_ZONE") or _zone_away_from_midnight(datetime.now(UTC))
+# Site A's zone; the browser runs in it too, so "today" agrees with the server. At the suite's
+# DEFAULT_NOW (tests/conftest.py) it is 14:00 there: a flow of a few minutes never meets midnight.
+TIMEZONE = "Asia/Shanghai"
 # Page-side recorder for CSP violations (added to every page before its scripts run; an init
 # script is injected by the DevTools protocol, so the page's own CSP does not block it).
 CSP_RECORDER = """
@@ -100,44 +89,9 @@ class LiveServer:
         return code
 
 
-def _move_site_a_participants(app: Any, world: Any, zone: str) -> None:
-    """Put site A's participants in ``zone`` (through the service, so it is audited like any move)."""
-    from backend import clock
-    from backend.db import db
-    from backend.services import participants
-    from backend.services.actors import Actor
-
-    site_actor = Actor(
-        kind="staff",
-        id=world.staff["coordinator_a"],
-        label="coordinator_a@example.org",
-        role="coordinator",
-        site_id=world.sites["a"],
-    )
-    with app.test_request_context():
-        for name in ("p1", "p2"):
-            if (
-                db.session.get(
-                    __import__("backend.models", fromlist=["Participant"]).Participant,
-                    world.participants[name],
-                ).timezone
-                != zone
-            ):
-                participants.update(
-                    db.session,
-                    site_actor,
-                    world.participants[name],
-                    {"timezone": zone},
-                    reason="browser tests run away from local midnight",
-                    now=clock.now(),
-                )
-        db.commit_request()
-
-
 @pytest.fixture
 def live_server(app, world) -> Iterator[LiveServer]:  # type: ignore[no-untyped-def]
     """The real application served by werkzeug on a free port, in a background thread."""
-    _move_site_a_participants(app, world, TIMEZONE)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -207,7 +161,12 @@ class Browsing:
     contexts: list[Any] = field(default_factory=list)
     problems: Problems = field(default_factory=Problems)
 
-    def context(self, width: int = 360, height: int = 780, **options: Any) -> Any:
+    def context(
+        self, width: int = 360, height: int = 780, clock_at: datetime | None = None, **options: Any
+    ) -> Any:
+        """A context whose clock starts at ``clock_at`` (default: the test's frozen clock) and runs."""
+        from backend import clock
+
         options.setdefault("locale", "en-GB")
         context = self.browser.new_context(
             base_url=self.server.url,
@@ -217,6 +176,9 @@ class Browsing:
             **options,
         )
         context.set_default_timeout(10_000)
+        # The page's clock starts where the test's clock is (the server shares it), never at the
+        # machine's real date.
+        context.clock.install(time=clock_at or clock.now())
         context.add_init_script(CSP_RECORDER)
         context.on("page", self.problems.watch)
         self.contexts.append(context)

@@ -6,12 +6,13 @@ acknowledges it."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from backend import clock
 from tests.browser.conftest import screenshot
 from tests.factories import PASSWORD
 
@@ -35,11 +36,10 @@ def _enter_reading(page, form, systolic: int, diastolic: int, pulse: int):  # ty
 def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, live_server) -> None:
     app, world = live_server.app, live_server.world
     participant_id = world.participants["p2"]  # English-speaking patient at site A
-    context = browsing.context()
-    page = context.new_page()
     # The browser's clock starts six minutes in the past so that the five-minute rest between the
     # two readings can pass (fast-forwarded) without the second reading lying in the future.
-    page.clock.install(time=datetime.now(UTC) - timedelta(minutes=6))
+    context = browsing.context(clock_at=clock.now() - timedelta(minutes=6))
+    page = context.new_page()
 
     # Activation with the code from the site.
     page.goto("/")
@@ -124,7 +124,7 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
         "p1",
         json={
             "client_id": "5b0f7a0e-4f7e-4bde-9d54-7f4d2a3c9e11",
-            "measured_at": datetime.now(UTC).isoformat(),
+            "measured_at": clock.now().isoformat(),
             "systolic": 186,
             "diastolic": 114,
         },

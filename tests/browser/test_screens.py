@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
+from backend import clock
+from backend.domain.localtime import local_date
 from tests.browser.conftest import TIMEZONE, screenshot
 from tests.factories import PASSWORD
 
@@ -32,7 +34,7 @@ CHECKS = (Path(__file__).parent / "a11y_checks.js").read_text(encoding="utf-8")
 
 
 def _local_today() -> date:
-    return datetime.now(ZoneInfo(TIMEZONE)).date()
+    return local_date(clock.now(), TIMEZONE)
 
 
 @pytest.fixture
@@ -60,7 +62,7 @@ def diary(live_server):  # type: ignore[no-untyped-def]
         answer = live_server.api("PUT", f"/participants/{pid}/doses/{day}", "coordinator_a", json=body)
         assert answer.status_code in (200, 201), answer.text
     # One reading a sitting on earlier days, then today's high sitting with its repeat.
-    now = datetime.now(UTC)
+    now = clock.now()
     sittings = [
         [(now - timedelta(days=8, hours=1), 132, 84)],
         [(now - timedelta(days=6, hours=2), 138, 88)],

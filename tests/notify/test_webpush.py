@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import socket
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.utils import format_datetime
 
 import pytest
 
+from backend import clock
 from backend.notify.vapid import VapidKeys, generate_keys
 from backend.notify.webpush import (
     BACKOFF_CAP_SECONDS,
@@ -136,7 +137,7 @@ def test_429_retry_after_seconds_is_honoured_by_backoff(sender, endpoint):
 
 
 def test_429_retry_after_as_http_date(sender, endpoint):
-    later = datetime.now(UTC) + timedelta(seconds=120)
+    later = clock.now() + timedelta(seconds=120)
     endpoint.script("/push/x", [(429, {"Retry-After": format_datetime(later, usegmt=True)})])
 
     result = sender.send(message_for(endpoint.subscription()))

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from backend import clock
 from backend.db import db
 from backend.models import DeliveryAttempt, Notification, PushSubscription, Reminder
 from backend.services import outbox
@@ -287,7 +288,7 @@ def test_first_reminder_past_its_expiry_is_dropped_not_sent(app, client, world, 
 
 def test_heartbeat_makes_readyz_ready(app, client, world, transport):
     assert client.get("/readyz").status_code == 503
-    now = datetime.now(UTC)
+    now = clock.now()
     tick(app, now)
     with time_machine.travel(now + timedelta(seconds=30), tick=False):
         assert client.get("/readyz").status_code == 200
