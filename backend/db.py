@@ -76,11 +76,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # The driver's own transaction handling is off: it would BEGIN only before the first
+            # write, so a read-then-write (lock, compare, update) would read outside the
+            # transaction and two requests could both write over the same stale row.
+            dbapi_conn.isolation_level = None
             cursor = dbapi_conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            # SQLite has no row locks: IMMEDIATE takes the database's write lock when the
+            # transaction starts, so SELECT ... FOR UPDATE callers really hold it (writers queue
+            # behind each other for up to busy_timeout; WAL readers outside a transaction don't).
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
