@@ -282,23 +282,23 @@ INVESTIGATOR_ACTIONS = [
 ]
 
 
+@pytest.mark.now("2026-11-24T06:00:00Z", tick=False)  # the world (p1's C1D1) is built at this instant
 @pytest.mark.parametrize(("path", "body"), INVESTIGATOR_ACTIONS, ids=[p for p, _ in INVESTIGATOR_ACTIONS])
 def test_holds_dose_changes_and_discontinuation_need_an_investigator(client, world, path, body):
-    with at("2026-11-24T06:00:00Z"):
-        for who, status in (
-            ("coordinator_a", 403),
-            ("monitor", 403),
-            ("admin", 403),
-            ("p1", 403),
-            ("coordinator_b", 404),
-            ("investigator_b", 404),
-        ):
-            assert post(client, world, "p1", path, staff=who, **body).status_code == status, who
-        assert (
-            client.post(f"/api/v1/participants/{world.participants['p1']}/{path}", json=body).status_code
-            == 401
-        )
-        assert post(client, world, "p1", path, **body).status_code in (200, 201)
+    for who, status in (
+        ("coordinator_a", 403),
+        ("monitor", 403),
+        ("admin", 403),
+        ("p1", 403),
+        ("coordinator_b", 404),
+        ("investigator_b", 404),
+    ):
+        assert post(client, world, "p1", path, staff=who, **body).status_code == status, who
+    assert (
+        client.post(f"/api/v1/participants/{world.participants['p1']}/{path}", json=body).status_code
+        == 401
+    )
+    assert post(client, world, "p1", path, **body).status_code in (200, 201)
 
 
 def test_confirming_a_cycle_is_for_coordinators_and_investigators(app, client, world):
