@@ -152,6 +152,14 @@ def days(plan: TreatmentPlan, start: date, end: date) -> list[DayInfo]:
     return [day_info(plan, start + timedelta(days=offset)) for offset in range(max(count, 0))]
 
 
+def last_scheduled_day(plan: TreatmentPlan) -> date:
+    """The last date the recorded plan can prescribe: the end of the latest confirmed cycle.
+
+    Nothing after it is scheduled until the site confirms the next cycle.
+    """
+    return plan.cycles[-1].start + timedelta(days=plan.treatment.cycle_length_days - 1)
+
+
 def last_dosing_day(plan: TreatmentPlan, cycle: CycleStart) -> date:
     """The date of ``cycle``'s last dosing day."""
     return cycle.start + timedelta(days=plan.treatment.last_dosing_day - 1)

@@ -8,15 +8,37 @@ A diary day is a local date in the participant's zone (CLINICAL.md, "Entry windo
 
 Windows are half-open: at exactly 12:00 the entry is already late, and at exactly the 72-hour
 mark it is staff-only. Hours are elapsed hours, so a DST change in between does not stretch them.
+
+The make-up cut-off (CLINICAL.md, "The treatment"; the anlotinib label): a missed dose is not
+made up when fewer than ``make_up_cutoff_hours`` (12) remain before the *next scheduled* dose,
+i.e. the next prescribed day of the calendar at the participant's dose time. That is not
+"tomorrow" on the last dosing day, before a hold or before an unconfirmed cycle start: there the
+next dose is days away or not scheduled at all. Product decision: a day's dose may be made up
+until the earlier of (next scheduled dose - 12 h) and the close of that day's entry window (12:00
+local next day), so a make-up is never pushed into another week; with no next dose scheduled the
+entry window's close applies. :func:`make_up_window` is the one place this is computed: Today's
+advice, the reminder planner and the reminder sender all call it. A make-up taken after local
+midnight (a late-evening dose time) still belongs to its own diary day (:func:`check_taken_at`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from backend.domain.calendar import AWAITING_CYCLE, BREAK, DOSING, HOLD, OFF_TREATMENT, DayInfo
-from backend.domain.localtime import day_bounds, local_date, local_instant, require_aware
-from backend.domain.protocol import EntryRules, Treatment
+from backend.domain.calendar import (
+    AWAITING_CYCLE,
+    BREAK,
+    DOSING,
+    HOLD,
+    OFF_TREATMENT,
+    DayInfo,
+    TreatmentPlan,
+    day_info,
+    last_scheduled_day,
+)
+from backend.domain.localtime import day_bounds, local_date, local_instant, require_aware, to_local
+from backend.domain.protocol import EntryRules
 
 FUTURE = "future"
 ON_TIME = "on_time"
@@ -35,6 +57,11 @@ DEVIATION_BY_PHASE = {
 }
 DOSE_MISMATCH = "dose_mismatch"
 DEVIATION_CODES = (*DEVIATION_BY_PHASE.values(), DOSE_MISMATCH)
+TAKEN_AFTER_MIDNIGHT = "taken_after_midnight"
+"""Entry flag (not a deviation): a make-up taken on the next local date, before the day's cut-off."""
+
+NEXT_DOSE = "next_dose"
+ENTRY_WINDOW = "entry_window"
 
 
 def entry_window_closes_at(d: date, tz: str, entry: EntryRules) -> datetime:
@@ -61,19 +88,39 @@ def classify_entry(d: date, now_utc: datetime, tz: str, entry: EntryRules) -> st
     return STAFF_ONLY
 
 
-def check_taken_at(d: date, taken_at_utc: datetime, tz: str, now_utc: datetime) -> str | None:
+def check_taken_at(
+    d: date, taken_at_utc: datetime, tz: str, now_utc: datetime, make_up_until: datetime | None = None
+) -> str | None:
     """Return an error message when ``taken_at`` cannot belong to diary day ``d``, else None.
 
-    It must fall on local date ``d`` and be no more than five minutes ahead of ``now_utc``.
+    It must fall on local date ``d`` and be no more than five minutes ahead of ``now_utc``. With
+    ``make_up_until`` (the day's make-up cut-off, :func:`make_up_window`; give it only for a
+    prescribed day) a make-up taken after local midnight but before that cut-off belongs to ``d``
+    too: with a late-evening dose time the follow-up reminder itself goes out after midnight.
     """
     require_aware(taken_at_utc, "taken_at")
     require_aware(now_utc, "now")
     taken_on = local_date(taken_at_utc, tz)
     if taken_on != d:
-        return f"taken_at is on {taken_on.isoformat()} local time, not on the diary day {d.isoformat()}"
+        day_end = day_bounds(d, tz)[1]
+        if make_up_until is not None and day_end <= taken_at_utc < make_up_until:
+            pass  # a make-up after midnight, still inside the day's cut-off
+        elif make_up_until is not None and taken_at_utc >= day_end and make_up_until > day_end:
+            until = to_local(make_up_until, tz)
+            return (
+                f"taken_at is on {taken_on.isoformat()} local time, not on the diary day {d.isoformat()}: "
+                f"a dose of {d.isoformat()} could be made up only until {until:%Y-%m-%d %H:%M} local time"
+            )
+        else:
+            return f"taken_at is on {taken_on.isoformat()} local time, not on the diary day {d.isoformat()}"
     if taken_at_utc > now_utc + TAKEN_AT_FUTURE_TOLERANCE:
         return "taken_at is in the future"
     return None
+
+
+def taken_after_midnight(d: date, taken_at_utc: datetime | None, tz: str) -> bool:
+    """True when an intake of diary day ``d`` was taken on a later local date (a late make-up)."""
+    return taken_at_utc is not None and local_date(taken_at_utc, tz) > d
 
 
 def deviation_flags(day: DayInfo, taken: bool, dose_mg: float | None) -> tuple[str, ...]:
@@ -95,11 +142,88 @@ def deviation_flags(day: DayInfo, taken: bool, dose_mg: float | None) -> tuple[s
     return ()
 
 
-def make_up_cutoff(d: date, dose_time: time, tz: str, treatment: Treatment) -> datetime:
-    """The UTC instant after which a missed dose of day ``d`` is not made up any more.
+@dataclass(frozen=True)
+class NextDose:
+    """The next scheduled dose: its local date and the UTC instant of the dose time that day."""
 
-    The next dose is due at ``dose_time`` local on d+1; the label says not to make up a dose
-    when fewer than ``make_up_cutoff_hours`` remain before it. No reminder goes out after this.
+    date: date
+    at: datetime
+
+
+@dataclass(frozen=True)
+class MakeUpWindow:
+    """Until when the dose of diary day ``day`` may still be taken (CLINICAL.md, "The treatment").
+
+    ``cutoff_at`` (UTC) is the earlier of ``next_dose.at - make_up_cutoff_hours`` and the close
+    of the day's entry window; ``limited_by`` says which (``next_dose`` or ``entry_window``).
+    ``next_dose`` is None when no further dose is scheduled (last dosing day before an
+    unconfirmed cycle, an open hold, discontinuation): the advice must then not name a date.
+    A dose is still to be made up while ``now < cutoff_at`` (see :meth:`is_open`).
     """
-    next_dose_at = local_instant(d + timedelta(days=1), dose_time, tz)
-    return next_dose_at - timedelta(hours=treatment.make_up_cutoff_hours)
+
+    day: date
+    dose_at: datetime
+    cutoff_at: datetime
+    next_dose: NextDose | None
+    limited_by: str
+
+    def is_open(self, now_utc: datetime) -> bool:
+        """True while the day's dose may still be taken (half-open: closed at ``cutoff_at``)."""
+        return require_aware(now_utc, "now") < self.cutoff_at
+
+    @property
+    def next_dose_is_tomorrow(self) -> bool:
+        """True when the next scheduled dose is on the local date after ``day``."""
+        return self.next_dose is not None and self.next_dose.date == self.day + timedelta(days=1)
+
+
+def next_scheduled_dose(plan: TreatmentPlan, d: date, dose_time: time, tz: str) -> NextDose | None:
+    """The first prescribed day after ``d`` in the calendar, at ``dose_time`` local; None if none.
+
+    Only confirmed days are prescribed, so a cycle the site has not confirmed yet, an open-ended
+    hold or discontinuation leaves no next dose scheduled: None, never a guess.
+    """
+    last = last_scheduled_day(plan)
+    day = d + timedelta(days=1)
+    while day <= last:
+        if day_info(plan, day).is_prescribed:
+            return NextDose(day, local_instant(day, dose_time, tz))
+        day += timedelta(days=1)
+    return None
+
+
+def make_up_window(plan: TreatmentPlan, d: date, dose_time: time, tz: str, entry: EntryRules) -> MakeUpWindow:
+    """The make-up window of diary day ``d`` for a participant dosing at ``dose_time`` in ``tz``.
+
+    The one cut-off of the product: Today's advice, the reminder planner (no reminder after it)
+    and the reminder sender (push TTL) all use it. Hours before the next dose are elapsed hours,
+    so across a DST change the cut-off moves on the wall clock (19:00 instead of 20:00 the night
+    the clocks spring forward, for an 08:00 dose). ``d`` need not be prescribed; callers decide
+    whether a dose was due that day.
+    """
+    dose_at = local_instant(d, dose_time, tz)
+    window_close = entry_window_closes_at(d, tz, entry)
+    next_dose = next_scheduled_dose(plan, d, dose_time, tz)
+    if next_dose is not None:
+        before_next = next_dose.at - timedelta(hours=plan.treatment.make_up_cutoff_hours)
+        if before_next < window_close:
+            return MakeUpWindow(d, dose_at, before_next, next_dose, NEXT_DOSE)
+    return MakeUpWindow(d, dose_at, window_close, next_dose, ENTRY_WINDOW)
+
+
+AFTER_CUTOFF_TOMORROW = "dosing_after_cutoff"
+AFTER_CUTOFF_LATER = "dosing_after_cutoff_next_later"
+AFTER_CUTOFF_NOT_SCHEDULED = "dosing_after_cutoff_not_scheduled"
+
+
+def after_cutoff_advice(window: MakeUpWindow) -> tuple[str, date | None]:
+    """The advice (``diary.*`` text key) once a day's make-up window has closed, and the date it names.
+
+    It says "tomorrow" only when tomorrow is a dosing day; otherwise it names the date of the next
+    scheduled dose, or, with none scheduled, says the study team will tell (never a guess).
+    """
+    if window.next_dose is None:
+        return AFTER_CUTOFF_NOT_SCHEDULED, None
+    if window.next_dose_is_tomorrow:
+        return AFTER_CUTOFF_TOMORROW, window.next_dose.date
+    return AFTER_CUTOFF_LATER, window.next_dose.date

@@ -8,6 +8,7 @@ stable key to a text with optional ``{placeholders}``. Both languages must hold 
 from __future__ import annotations
 
 import json
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -33,3 +34,14 @@ def text(language: str, key: str, **values: object) -> str:
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
     template = catalogue(lang)[key]
     return template.format(**values) if values else template
+
+
+def date_text(language: str, d: date) -> str:
+    """A local date as a patient reads it: "Monday 9 November" / "11月9日星期一"."""
+    return text(
+        language,
+        "dates.long",
+        weekday=text(language, f"dates.weekday.{d.weekday()}"),
+        day=d.day,
+        month=text(language, f"dates.month.{d.month}"),
+    )

@@ -92,8 +92,14 @@ def _same(log: DoseLog, values: dict[str, Any]) -> bool:
     return all(getattr(log, name) == values[name] for name in ENTRY_FIELDS)
 
 
-def _validate(participant: Participant, d: date, values: dict[str, Any], now: datetime) -> None:
-    """Field rules of one entry: nothing about an intake when none was taken; taken_at on the day."""
+def _validate(
+    session: Session, participant: Participant, d: date, values: dict[str, Any], now: datetime
+) -> None:
+    """Field rules of one entry: nothing about an intake when none was taken; taken_at on the day.
+
+    A ``taken_at`` after local midnight still belongs to a prescribed day until that day's make-up
+    cut-off (a late-evening dose time); after it, or on any other date, it is refused.
+    """
     if not values["taken"]:
         wrong = [n for n in ("taken_at", "dose_mg") if values[n] is not None]
         if values["vomited_after"]:
@@ -104,7 +110,15 @@ def _validate(participant: Participant, d: date, values: dict[str, Any], now: da
     if values["missed_reason"] is not None:
         raise Invalid({"missed_reason": "only for a dose that was not taken"})
     if values["taken_at"] is not None:
-        error = diary.check_taken_at(d, values["taken_at"], participant.timezone, now)
+        tz = participant.timezone
+        make_up_until = None
+        if diary.taken_after_midnight(d, values["taken_at"], tz):  # only then is the plan needed
+            plan = current_plan(session, participant)
+            if calendar.day_info(plan, d).is_prescribed:
+                protocol = protocol_of(participant)
+                window = diary.make_up_window(plan, d, participant.reminder_time, tz, protocol.entry)
+                make_up_until = window.cutoff_at
+        error = diary.check_taken_at(d, values["taken_at"], tz, now, make_up_until)
         if error:
             raise Invalid({"taken_at": error})
 
@@ -127,6 +141,11 @@ def _upsert(
     """Create or change the day's entry; returns (entry, created)."""
     plan = current_plan(session, participant)
     deviations = list(diary.deviation_flags(calendar.day_info(plan, d), values["taken"], values["dose_mg"]))
+    notes = (
+        [diary.TAKEN_AFTER_MIDNIGHT]
+        if values["taken"] and diary.taken_after_midnight(d, values["taken_at"], participant.timezone)
+        else []
+    )
     stored = {
         **values,
         "entered_by": actor.id,
@@ -136,7 +155,7 @@ def _upsert(
         "source_detail": source_detail,
         "is_late": is_late,
         "is_deviation": bool(deviations),
-        "flags": ([LATE] if is_late else []) + deviations,
+        "flags": ([LATE] if is_late else []) + deviations + notes,
     }
     log = entry_on(session, participant.id, d, lock=True)
     created = False
@@ -220,7 +239,7 @@ def put_patient_dose(
             f"{d.isoformat()} is more than {rules.patient_max_age_hours} hours ago; "
             "please contact your study site to record or change this day"
         )
-    _validate(participant, d, values, now)
+    _validate(session, participant, d, values, now)
     return _upsert(
         session,
         participant,
@@ -254,7 +273,7 @@ def put_site_dose(
     classification = diary.classify_entry(d, now, participant.timezone, rules)
     _check_date(participant, d, classification)
     values = _normalise(entry)
-    _validate(participant, d, values, now)
+    _validate(session, participant, d, values, now)
     return _upsert(
         session,
         participant,

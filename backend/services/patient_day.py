@@ -16,8 +16,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from backend.domain import calendar, diary
-from backend.domain.calendar import DayInfo
-from backend.domain.i18n import text
+from backend.domain.calendar import DayInfo, TreatmentPlan
+from backend.domain.i18n import date_text, text
 from backend.domain.localtime import day_bounds
 from backend.models import BpReading, DoseLog, Participant
 from backend.services.actors import Actor
@@ -102,28 +102,37 @@ def default_range(participant: Participant, now: datetime) -> tuple[date, date]:
 # --- the patient's day -----------------------------------------------------------------------
 
 
-def _advice(participant: Participant, day: DayInfo, log: DoseLog | None, now: datetime) -> dict[str, str]:
-    """Short patient advice for today's phase, in the participant's language."""
+def _advice(
+    participant: Participant, plan: TreatmentPlan, day: DayInfo, log: DoseLog | None, now: datetime
+) -> dict[str, str]:
+    """Short patient advice for today's phase, in the participant's language.
+
+    After the day's make-up cut-off (:func:`backend.domain.diary.make_up_window`) the advice names
+    the next scheduled dose's date, and says "tomorrow" only when tomorrow is a dosing day.
+    """
     lang = participant.language
-    drug = protocol_of(participant).drug
+    protocol = protocol_of(participant)
+    drug = protocol.drug
     try:
         drug = text(lang, f"diary.drug_{drug}")
     except KeyError:  # a protocol whose drug has no translated name: show it as configured
         pass
+    code = text_key = day.phase
+    level, next_date = "info", ""
     if day.phase == calendar.DOSING:
-        cutoff = diary.make_up_cutoff(
-            day.date, participant.reminder_time, participant.timezone, protocol_of(participant).treatment
+        window = diary.make_up_window(
+            plan, day.date, participant.reminder_time, participant.timezone, protocol.entry
         )
         if log is not None:
-            code, level = "dose_recorded", "ok"
-        elif now >= cutoff:
-            code, level = "dosing_after_cutoff", "info"
-        else:
-            code, level = "dosing", "info"
-    else:
-        code, level = day.phase, "info"
+            code = text_key = "dose_recorded"
+            level = "ok"
+        elif not window.is_open(now):
+            text_key, next_on = diary.after_cutoff_advice(window)
+            code = diary.AFTER_CUTOFF_TOMORROW
+            next_date = date_text(lang, next_on) if next_on else ""
     dose = f"{day.expected_dose_mg:g}" if day.expected_dose_mg is not None else ""
-    return {"code": code, "level": level, "text": text(lang, f"diary.{code}", dose=dose, drug=drug)}
+    words = text(lang, f"diary.{text_key}", dose=dose, drug=drug, next_date=next_date)
+    return {"code": code, "level": level, "text": words}
 
 
 def _bp_read_today(session: Session, participant: Participant, d: date) -> bool:
@@ -150,5 +159,5 @@ def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
         "status": day_status(day, log, participant, now),
         "dose_log": log,
         "bp_due": bp_due,
-        "advice": _advice(participant, day, log, now),
+        "advice": _advice(participant, plan, day, log, now),
     }

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from backend.db import insert_for, new_id
 from backend.domain.calendar import TreatmentPlan, bp_due_on, day_info
-from backend.domain.diary import make_up_cutoff
+from backend.domain.diary import make_up_window
 from backend.domain.localtime import day_bounds, local_date, local_instant, to_local
 from backend.models import DoseLog, Participant, Reminder
 from backend.services.plans import load_plans, protocol_of
@@ -59,8 +59,9 @@ def expected_on(participant: Participant, plan: TreatmentPlan, d: date) -> list[
     info = day_info(plan, d)
     planned: list[PlannedReminder] = []
     if info.is_prescribed:
-        first = local_instant(d, participant.reminder_time, tz)
-        cutoff = make_up_cutoff(d, participant.reminder_time, tz, protocol.treatment)
+        # never after the make-up cut-off: the next *scheduled* dose - 12 h, or the entry window
+        window = make_up_window(plan, d, participant.reminder_time, tz, protocol.entry)
+        first, cutoff = window.dose_at, window.cutoff_at
         followup = first + timedelta(hours=rules.dose_followup_hours)
         if first < cutoff:
             planned.append(PlannedReminder(DOSE, d, 0, first, min(followup, cutoff)))
@@ -153,7 +154,11 @@ def replan_participants(session: Session, participants: list[Participant], now: 
             if row.status not in ("pending", "cancelled"):
                 continue
             item = wanted.get(key)
-            if item is None or item.expires_at <= now:
+            if item is not None and item.expires_at <= now:
+                if row.status == "pending":  # the scheduler was down past its useful life
+                    row.status, row.status_reason = "dropped", "expired before it could be sent"
+                    changed += 1
+            elif item is None:
                 if row.status == "pending":
                     reason = (
                         "day logged" if (participant.id, key[1]) in logged else "no longer in the calendar"

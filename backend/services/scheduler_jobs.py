@@ -19,7 +19,7 @@ from sqlalchemy import Engine, and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from backend.db import UTCDateTime, after_commit, db
-from backend.domain.diary import make_up_cutoff
+from backend.domain.diary import make_up_window
 from backend.domain.i18n import text
 from backend.models import (
     Alert,
@@ -223,9 +223,13 @@ def _enqueue_batch(session: Session, now: datetime) -> tuple[int, int]:
         ttl_until = row.expires_at
         if row.kind == reminders.DOSE:
             protocol = protocol_of(participant)
-            ttl_until = make_up_cutoff(
-                row.local_date, participant.reminder_time, participant.timezone, protocol.treatment
-            )
+            ttl_until = make_up_window(
+                plans[participant.id],
+                row.local_date,
+                participant.reminder_time,
+                participant.timezone,
+                protocol.entry,
+            ).cutoff_at
         envelope = {
             "message": _reminder_payload(row, participant),
             "ttl_until": iso_utc(ttl_until),

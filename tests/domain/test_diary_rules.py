@@ -1,9 +1,10 @@
-"""Diary-day rules: entry windows and lateness, taken_at checks, deviations, make-up cut-off."""
+"""Diary-day rules: entry windows and lateness, taken_at checks, deviations (make-up cut-off:
+test_make_up_cutoff.py)."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,9 @@ from backend.domain.diary import (
     classify_entry,
     deviation_flags,
     entry_window_closes_at,
-    make_up_cutoff,
     patient_entry_deadline,
 )
-from backend.domain.protocol import EntryRules, Treatment, get_protocol
+from backend.domain.protocol import EntryRules, get_protocol
 
 NY, LONDON, SHANGHAI = "America/New_York", "Europe/London", "Asia/Shanghai"
 SKB = get_protocol()
@@ -187,25 +187,3 @@ def test_deviation_flags_follow_the_calendar_after_a_dose_reduction() -> None:
     assert deviation_flags(day_info(plan, date(2026, 1, 14)), True, 6.0) == ("hold_intake",)
     assert deviation_flags(day_info(plan, date(2026, 1, 20)), True, 6.0) == ("break_day_intake",)
     assert deviation_flags(day_info(plan, date(2026, 1, 26)), True, 6.0) == ("awaiting_cycle_intake",)
-
-
-@pytest.mark.parametrize(
-    ("d", "dose_time", "tz", "treatment", "expected"),
-    [
-        # 08:00 dose: a missed dose is not made up after 20:00 the same local day
-        (date(2026, 11, 23), time(8, 0), SHANGHAI, SKB.treatment, utc(2026, 11, 23, 12, 0)),
-        (date(2026, 11, 23), time(0, 30), NY, SKB.treatment, utc(2026, 11, 23, 17, 30)),
-        (date(2026, 11, 23), time(23, 30), NY, SKB.treatment, utc(2026, 11, 24, 16, 30)),
-        # the next dose falls after the clock change: 12 elapsed hours before it
-        (date(2026, 3, 7), time(8, 0), NY, SKB.treatment, utc(2026, 3, 8, 0, 0)),
-        (date(2026, 3, 7), time(2, 30), NY, SKB.treatment, utc(2026, 3, 7, 19, 30)),  # 02:30 -> 03:30
-        (date(2026, 10, 31), time(8, 0), NY, SKB.treatment, utc(2026, 11, 1, 1, 0)),
-        (date(2026, 10, 31), time(1, 30), NY, SKB.treatment, utc(2026, 10, 31, 17, 30)),  # first 01:30
-        (date(2026, 3, 28), time(8, 0), LONDON, SKB.treatment, utc(2026, 3, 28, 19, 0)),
-        (date(2026, 10, 24), time(23, 30), LONDON, SKB.treatment, utc(2026, 10, 25, 11, 30)),
-        # another protocol: 6 hours before a 20:00 dose
-        (date(2026, 11, 23), time(20, 0), SHANGHAI, OTHER.treatment, utc(2026, 11, 24, 6, 0)),
-    ],
-)
-def test_make_up_cutoff(d: date, dose_time: time, tz: str, treatment: Treatment, expected: datetime) -> None:
-    assert make_up_cutoff(d, dose_time, tz, treatment) == expected
