@@ -244,12 +244,14 @@ def bp_due_on(policy: str, day: DayInfo) -> bool:
     """Whether the protocol's BP policy asks for a reading on ``day``.
 
     ``cycle1_daily_then_dosing_days``: every day of cycle 1 (closest monitoring while
-    hypertension typically starts, CLINICAL.md), then dosing days only. Nothing after
-    discontinuation or before C1D1.
+    hypertension typically starts, CLINICAL.md), then dosing days only. Whatever the policy
+    (except ``none``), every day of every hold asks for one too: hypertension is the most common
+    reason to hold anlotinib (CLINICAL.md, product decision). Nothing after discontinuation or
+    before C1D1.
     """
     if policy == "none" or day.phase == OFF_TREATMENT or day.cycle is None:
         return False
-    if policy == "daily":
+    if policy == "daily" or day.phase == HOLD:
         return True
     if policy == "dosing_days":
         return day.phase == DOSING

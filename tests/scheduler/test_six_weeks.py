@@ -2,7 +2,8 @@
 
 Two cycles (the second confirmed 3 days late), a hold in cycle 2 for one participant, and both
 European and American DST changes in cycle 1. Every expected reminder arrives exactly once, within
-the tick after its local time, and none arrive on break, hold or awaiting days.
+the tick after its local time, and no dose reminder arrives on break, hold or awaiting days (BP
+reminders do on hold days: CLINICAL.md).
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ def dosing_days(name: str) -> list[date]:
 
 
 def bp_days(name: str) -> list[date]:
+    """Every day of cycle 1, then dosing days, and every day of a hold (CLINICAL.md)."""
     cycle1 = [C1 + timedelta(days=i) for i in range(21)]
-    return cycle1 + [d for d in dosing_days(name) if d >= C2]
+    held = [HOLD[0] + timedelta(days=i) for i in range((HOLD[1] - HOLD[0]).days + 1)] if name == "ldn" else []
+    return cycle1 + sorted({d for d in dosing_days(name) if d >= C2} | set(held))
 
 
 def skips_logging(d: date) -> bool:
