@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from backend.domain.findings import Finding, make_finding
+from backend.domain.localtime import local_date
 from backend.domain.protocol import BpRules
 
 ADVICE_NORMAL = "advice.bp_normal"
@@ -169,21 +170,37 @@ def assess_sitting(
     return result(ADVICE_NORMAL if grd == 0 else ADVICE_ELEVATED)
 
 
-def persistent_grade2(sittings: list[tuple[datetime, int]], now: datetime, rules: BpRules) -> Finding | None:
-    """BP-PERSISTENT-G2 when grade >= 2 on enough sittings in the rolling window ending at ``now``.
+def persistent_grade2(
+    sittings: list[tuple[datetime, int]], now: datetime, rules: BpRules, tz: str
+) -> Finding | None:
+    """BP-PERSISTENT-G2: grade >= 2 on enough sittings, on enough local days, over enough hours.
 
-    ``sittings`` are (sitting time, grade of its mean). Defaults: 3 sittings within 7 days, i.e.
-    measured in ``(now - 7 days, now]``; sittings after ``now`` are ignored. Grades above 2 count
-    too: a grade-3 sitting does not make hypertension less persistent (it also has its own rule).
+    CTCAE grade 2 is "recurrent or persistent >= 24 h" (CLINICAL.md): by default 3 sittings
+    measured in ``(now - 7 days, now]``, on at least 2 different local dates of zone ``tz`` and
+    spanning at least 24 hours from the first to the last; three sittings in one afternoon are
+    not persistence. ``sittings`` are (sitting time, grade of its mean); sittings after ``now``
+    are ignored. Grades above 2 count too: a grade-3 sitting does not make hypertension less
+    persistent (it also has its own rule). The sittings in the window together are the best
+    candidate set (most days, longest span), so checking them all is checking every subset.
     """
     start = now - timedelta(days=rules.persistent_grade2_days)
     hits = sorted((at, g) for at, g in sittings if start < at <= now and g >= 2)
     if len(hits) < rules.persistent_grade2_sittings:
         return None
+    days = sorted({local_date(at, tz) for at, _ in hits})
+    span = hits[-1][0] - hits[0][0]
+    if len(days) < rules.persistent_grade2_local_days or span < timedelta(
+        hours=rules.persistent_grade2_span_hours
+    ):
+        return None
     evidence = {
         "sittings": [{"measured_at": at.isoformat(), "grade": g} for at, g in hits],
+        "local_days": [d.isoformat() for d in days],
+        "span_hours": round(span.total_seconds() / 3600, 2),
         "window_days": rules.persistent_grade2_days,
         "required_sittings": rules.persistent_grade2_sittings,
+        "required_local_days": rules.persistent_grade2_local_days,
+        "required_span_hours": rules.persistent_grade2_span_hours,
         "table": rules.grading_table,
     }
     return make_finding("BP-PERSISTENT-G2", evidence, ADVICE_PERSISTENT)

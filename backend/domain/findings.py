@@ -60,8 +60,10 @@ RULES: dict[str, tuple[str, str, str]] = {
     ),
     "BP-PERSISTENT-G2": (
         REVIEW,
-        "Persistent grade 2 hypertension (grade >= 2 on 3 sittings within 7 days)",
-        f"CLINICAL.md blood pressure rules; {_BP_SOURCES} (target < 140/90)",
+        "Persistent grade 2 hypertension (grade >= 2 on 3 sittings within 7 days, on >= 2 days "
+        "spanning >= 24 h)",
+        f"CLINICAL.md blood pressure rules; CTCAE grade 2 (recurrent or persistent >= 24 h); "
+        f"{_BP_SOURCES} (target < 140/90)",
     ),
     "SYM-FEVER": (
         URGENT,

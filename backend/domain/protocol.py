@@ -89,6 +89,8 @@ class BpRules:
     urgent_diastolic: int
     persistent_grade2_sittings: int
     persistent_grade2_days: int
+    persistent_grade2_local_days: int
+    persistent_grade2_span_hours: int
     sitting_minutes: int
 
 
@@ -261,6 +263,8 @@ def parse_protocol(raw: Mapping[str, Any]) -> Protocol:
         urgent_diastolic=b.int("urgent_diastolic", 20, 200),
         persistent_grade2_sittings=b.int("persistent_grade2_sittings", 1, 100),
         persistent_grade2_days=b.int("persistent_grade2_days", 1, 90),
+        persistent_grade2_local_days=b.int("persistent_grade2_local_days", 1, 90),
+        persistent_grade2_span_hours=b.int("persistent_grade2_span_hours", 0, 24 * 90),
         sitting_minutes=b.int("sitting_minutes", 1, 240),
     )
     b.finish()

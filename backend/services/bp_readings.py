@@ -113,7 +113,7 @@ def _persistent(
         )
         for rows in sittings.values()
     ]
-    return bp.persistent_grade2(graded, until, rules)
+    return bp.persistent_grade2(graded, until, rules, participant.timezone)
 
 
 def record_bp_reading(

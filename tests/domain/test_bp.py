@@ -16,6 +16,7 @@ from backend.domain.protocol import get_protocol
 RULES_V5 = get_protocol().bp
 RULES_V6 = replace(RULES_V5, grading_table="ctcae-6.0")
 T0 = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+SH, LDN = "Asia/Shanghai", "Europe/London"
 
 
 def readings(*pairs: tuple[int, int]) -> list[Reading]:
@@ -202,7 +203,7 @@ def _sittings(days: list[float], grd: int = 2) -> list[tuple[datetime, int]]:
 
 
 def test_persistent_grade2_fires_on_3_sittings_within_7_days() -> None:
-    finding = persistent_grade2(_sittings([0, 3, 6]), T0 + timedelta(days=6, hours=1), RULES_V5)
+    finding = persistent_grade2(_sittings([0, 3, 6]), T0 + timedelta(days=6, hours=1), RULES_V5, SH)
     assert finding is not None
     assert (finding.rule_id, finding.severity) == ("BP-PERSISTENT-G2", "review")
     assert len(finding.evidence["sittings"]) == 3
@@ -210,22 +211,61 @@ def test_persistent_grade2_fires_on_3_sittings_within_7_days() -> None:
 
 
 def test_persistent_grade2_does_not_fire_on_3_sittings_spread_over_8_days() -> None:
-    assert persistent_grade2(_sittings([0, 4, 8]), T0 + timedelta(days=8), RULES_V5) is None
+    assert persistent_grade2(_sittings([0, 4, 8]), T0 + timedelta(days=8), RULES_V5, SH) is None
 
 
 def test_persistent_grade2_does_not_fire_on_2_sittings() -> None:
-    assert persistent_grade2(_sittings([0, 1]), T0 + timedelta(days=2), RULES_V5) is None
+    assert persistent_grade2(_sittings([0, 1]), T0 + timedelta(days=2), RULES_V5, SH) is None
 
 
 def test_persistent_grade2_ignores_lower_grades_and_counts_higher_ones() -> None:
     now = T0 + timedelta(days=3)
-    assert persistent_grade2(_sittings([0, 1, 2], grd=1), now, RULES_V5) is None
+    assert persistent_grade2(_sittings([0, 1, 2], grd=1), now, RULES_V5, SH) is None
     mixed = _sittings([0, 1]) + _sittings([2], grd=3)
-    assert persistent_grade2(mixed, now, RULES_V5) is not None
+    assert persistent_grade2(mixed, now, RULES_V5, SH) is not None
 
 
 def test_persistent_grade2_ignores_sittings_after_now() -> None:
-    assert persistent_grade2(_sittings([0, 1, 5]), T0 + timedelta(days=2), RULES_V5) is None
+    assert persistent_grade2(_sittings([0, 1, 5]), T0 + timedelta(days=2), RULES_V5, SH) is None
+
+
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+MON_0900_SH = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
+
+
+@pytest.mark.parametrize(
+    ("offsets", "tz", "fires"),
+    [
+        # three 148/94 sittings 100 minutes apart: one afternoon is not persistence
+        pytest.param([0 * M, 100 * M, 200 * M], SH, False, id="one-afternoon"),
+        # the third sitting the next morning: 2 local days, but 23 h 59 min from the first
+        pytest.param([0 * M, 100 * M, 24 * H - M], SH, False, id="23h59-two-days"),
+        pytest.param([0 * M, 100 * M, 24 * H], SH, True, id="24h-two-days"),
+        pytest.param([0 * M, 24 * H, 24 * H + M], SH, True, id="24h-two-on-the-second-day"),
+        # 2 local days and less than 24 h: 23:00 Monday, 08:00 and 22:00 Tuesday
+        pytest.param([14 * H, 23 * H, 37 * H], SH, False, id="two-days-23h"),
+        # 24 h 40 min within one local date: London's 25-hour day when the clocks go back
+        pytest.param([0 * M, 12 * H, 24 * H + 40 * M], LDN, False, id="25h-day-one-date"),
+        # six days apart: still within the 7-day window
+        pytest.param([0 * M, 6 * 24 * H, 6 * 24 * H + 2 * H], SH, True, id="within-7-days"),
+    ],
+)
+def test_persistent_grade2_needs_2_local_days_and_24_hours(
+    offsets: list[timedelta], tz: str, fires: bool
+) -> None:
+    start = MON_0900_SH if tz == SH else datetime(2026, 10, 24, 23, 10, tzinfo=UTC)  # 00:10 BST 10-25
+    sittings = [(start + offset, 2) for offset in offsets]
+    finding = persistent_grade2(sittings, sittings[-1][0], RULES_V5, tz)
+    assert (finding is not None) is fires
+    if finding is not None:
+        assert finding.evidence["span_hours"] >= 24 and len(finding.evidence["local_days"]) >= 2
+
+
+def test_persistent_grade2_window_end_is_now() -> None:
+    sittings = [(MON_0900_SH + offset, 2) for offset in (0 * H, 2 * H, 24 * H)]
+    assert persistent_grade2(sittings, MON_0900_SH + 7 * 24 * H - M, RULES_V5, SH) is not None
+    assert persistent_grade2(sittings, MON_0900_SH + 7 * 24 * H, RULES_V5, SH) is None  # first one left
 
 
 def test_bp_rules_and_advice_exist_in_the_catalogues() -> None:
