@@ -139,6 +139,17 @@ RULES: dict[str, tuple[str, str, str]] = {
 }
 
 
+# One answer, one alert (CLINICAL.md): an item both scored 3-4 and worse by >= 2 points raises a
+# single SYM-SEVERE alert (the episode of the severe symptom) whose title and evidence say both.
+SEVERE_AND_WORSE_TITLE = (
+    "Symptom scored severe / very severe (3-4) and worse by >= 2 points than the previous report"
+)
+SEVERE_AND_WORSE_SOURCE = (
+    "SYMPATHY (score >= 3; worsening >= 2 points); Basch et al. STAR (JCO 2016, JAMA 2017); "
+    "CLINICAL.md review rules (one answer gives one alert)"
+)
+
+
 def make_finding(rule_id: str, evidence: dict[str, Any], advice_key: str | None) -> Finding:
     """Build the :class:`Finding` of ``rule_id`` with the catalogue's severity, title and source."""
     severity, title, source = RULES[rule_id]

@@ -4,19 +4,27 @@ Rules are CLINICAL.md's "Symptoms" section (Basch STAR, SYMPATHY, PRO-TECT). Thr
 protocol may change come from :class:`~backend.domain.protocol.SymptomRules`; thresholds tied
 to the meaning of a scale point ("severe" is 3 on a PRO-CTCAE severity scale) are constants here.
 
-Alert fatigue is real (PRO-TECT: 34 % of surveys alerted), so an answer that already triggered a
-specific rule (urgent or review) does not also trigger the generic "scored 3-4" or "worse by 2"
-rules: staff see the most specific reason once. Every finding's evidence holds the answers that
-triggered it.
+Alert fatigue is real (PRO-TECT: 34 % of surveys alerted), so one answer gives one alert: an
+answer that already triggered a specific rule (urgent or review) does not also trigger the generic
+"scored 3-4" or "worse by 2" rules, and an answer that is both scored 3-4 and worse by 2 raises
+the SYM-SEVERE alert only, titled and evidenced as both. Every finding's evidence holds the
+answers that triggered it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from backend.domain.findings import URGENT, Finding, make_finding, severity_rank
+from backend.domain.findings import (
+    SEVERE_AND_WORSE_SOURCE,
+    SEVERE_AND_WORSE_TITLE,
+    URGENT,
+    Finding,
+    make_finding,
+    severity_rank,
+)
 from backend.domain.protocol import SymptomRules
 from backend.domain.questionnaire import Questionnaire, normalise
 
@@ -158,20 +166,46 @@ def evaluate_report(
         specific.append(("SYM-DIARRHEA-G2-2D", diarrhea))
 
     explained = {code for _, evidence in specific for code in evidence.get("answers", {})}
-    generic: list[tuple[str, dict[str, Any]]] = []
+    return _assessment(specific + _generic(rules, scored, prior, explained), scored, temperature_c)
+
+
+def _generic(
+    rules: SymptomRules, scored: Mapping[str, int], prior: Mapping[str, int] | None, explained: set[str]
+) -> list[tuple[str, dict[str, Any]]]:
+    """SYM-SEVERE (scored 3-4) and SYM-WORSENING (worse by >= 2), one alert per answer.
+
+    Answers a specific rule already explains are left out. An answer that is both severe and
+    worse goes into the SYM-SEVERE finding only, whose evidence then carries ``previous`` and
+    ``worse_by`` for it and whose title says both (CLINICAL.md: one answer gives one alert).
+    """
     severe = {c: v for c, v in scored.items() if v >= rules.review_score and c not in explained}
-    if severe:
-        generic.append(("SYM-SEVERE", {"answers": severe}))
+    worse: dict[str, int] = {}
     if prior is not None:
         worse = {
             c: v
             for c, v in scored.items()
             if c in prior and v - prior[c] >= rules.worsening_points and c not in explained
         }
-        if worse:
-            generic.append(("SYM-WORSENING", {"answers": worse, "previous": {c: prior[c] for c in worse}}))
+    generic: list[tuple[str, dict[str, Any]]] = []
+    both = [c for c in severe if c in worse]
+    if severe:
+        evidence: dict[str, Any] = {"answers": severe}
+        if both and prior is not None:
+            evidence["previous"] = {c: prior[c] for c in both}
+            evidence["worse_by"] = {c: scored[c] - prior[c] for c in both}
+        generic.append(("SYM-SEVERE", evidence))
+    worse_only = {c: v for c, v in worse.items() if c not in severe}
+    if worse_only and prior is not None:
+        previous = {c: prior[c] for c in worse_only}
+        generic.append(("SYM-WORSENING", {"answers": worse_only, "previous": previous}))
+    return generic
 
-    return _assessment(specific + generic, scored, temperature_c)
+
+def _titled(finding: Finding) -> Finding:
+    """A SYM-SEVERE finding that is also a worsening says so in its title and source."""
+    if finding.rule_id == "SYM-SEVERE" and "worse_by" in finding.evidence:
+        return replace(finding, title=SEVERE_AND_WORSE_TITLE, source=SEVERE_AND_WORSE_SOURCE)
+    return finding
 
 
 def _assessment(
@@ -186,7 +220,7 @@ def _assessment(
     else:
         overall = ADVICE_KEEP_RECORDING
     findings = sorted(
-        (make_finding(f.rule_id, f.evidence, _RULE_ADVICE.get(f.rule_id, overall)) for f in drafts),
+        (_titled(make_finding(f.rule_id, f.evidence, _RULE_ADVICE.get(f.rule_id, overall))) for f in drafts),
         key=lambda f: severity_rank(f.severity),
     )
     advice_keys = [overall]

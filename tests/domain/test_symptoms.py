@@ -225,3 +225,55 @@ def test_every_symptom_rule_is_catalogued_with_a_source() -> None:
         assert severity in ("urgent", "review") and title and source
     for rule_id in ("DOSE-MISSED", "DOSE-MISSED-2", "CYCLE-UNCONFIRMED"):
         assert RULES[rule_id][2] == "product decision (PRODUCT.md)"
+
+
+# --- one answer, one alert (CLINICAL.md) ---------------------------------------------------------
+NAUSEA_0 = {"nausea_frequency": 0}
+NAUSEA_3 = {"nausea_frequency": 3, "nausea_severity": 3}
+NAUSEA_2_1 = {"nausea_frequency": 2, "nausea_severity": 1}
+BOTH_TITLE = "Symptom scored severe / very severe (3-4) and worse by >= 2 points than the previous report"
+
+
+@pytest.mark.parametrize(
+    ("answers", "previous", "expected"),
+    [
+        # 0 -> 3: severe and worse by 3, one SYM-SEVERE alert that says both
+        pytest.param(NAUSEA_3, NAUSEA_0, [("SYM-SEVERE", True)], id="0-to-3"),
+        # 1 -> 3: severe and worse by exactly 2
+        pytest.param({"fatigue_severity": 3}, {"fatigue_severity": 1}, [("SYM-SEVERE", True)], id="1-to-3"),
+        # 2 -> 3: severe, worse by only 1
+        pytest.param({"fatigue_severity": 3}, {"fatigue_severity": 2}, [("SYM-SEVERE", False)], id="2-to-3"),
+        # 0 -> 2: worse, not severe
+        pytest.param(NAUSEA_2_1, NAUSEA_0, [("SYM-WORSENING", None)], id="0-to-2"),
+        # two answers, two alerts: fatigue severe (not worse), nausea worse (not severe)
+        pytest.param(
+            {"fatigue_severity": 3, "nausea_frequency": 2, "nausea_severity": 2},
+            {"fatigue_severity": 3, "nausea_frequency": 0},
+            [("SYM-SEVERE", False), ("SYM-WORSENING", None)],
+            id="two-answers",
+        ),
+    ],
+)
+def test_one_answer_gives_one_alert(
+    answers: dict[str, int], previous: dict[str, int], expected: list[tuple[str, bool | None]]
+) -> None:
+    result = assess(answers, previous=previous)
+    got = [(f.rule_id, f.title == BOTH_TITLE if f.rule_id == "SYM-SEVERE" else None) for f in result.findings]
+    assert got == expected
+    flagged = [code for f in result.findings for code in f.evidence["answers"]]
+    assert len(flagged) == len(set(flagged)), "an answer appears in two alerts"
+
+
+def test_severe_and_worse_evidence_says_both() -> None:
+    result = assess(
+        {"nausea_frequency": 4, "nausea_severity": 3, "fatigue_severity": 3},
+        previous={"nausea_frequency": 1, "nausea_severity": 2, "fatigue_severity": 3},
+    )
+    [severe] = result.findings
+    assert severe.rule_id == "SYM-SEVERE" and severe.title == BOTH_TITLE
+    assert "worsening >= 2 points" in severe.source and "score >= 3" in severe.source
+    assert severe.evidence == {
+        "answers": {"nausea_frequency": 4, "nausea_severity": 3, "fatigue_severity": 3},
+        "previous": {"nausea_frequency": 1},
+        "worse_by": {"nausea_frequency": 3},
+    }
