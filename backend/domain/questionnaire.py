@@ -7,7 +7,10 @@ so every question exists in Simplified Chinese and English; loading checks that 
 
 Scoring follows PRO-CTCAE: the first item of each symptom group is its gate, and when the gate is
 answered 0 the rest of the group is skipped and scored 0. A report may leave whole groups
-unanswered (unknown is not the same as "none"), but never a follow-up item without its gate.
+unanswered (unknown is not the same as "none"), but never a follow-up item without its gate, and
+never a follow-up above 0 under a gate of 0: such a report contradicts itself and is refused
+(422 naming the item) rather than silently rewritten, so the patient, not the server, says which
+answer was meant; a follow-up sent as 0 under a gate of 0 (what the form sends) is consistent.
 """
 
 from __future__ import annotations
@@ -230,6 +233,11 @@ def answer_errors(questionnaire: Questionnaire, answers: Any, temperature_c: Any
             gate = questionnaire.group_of(code).gate
             if code != gate.code and gate.code not in answers:
                 errors[f"answers.{code}"] = f"needs an answer to {gate.code} first"
+            elif code != gate.code and value > 0 and _is_zero(answers[gate.code]):
+                errors[f"answers.{code}"] = (
+                    f"must be 0 or left out: {gate.code} is 0, so the rest of {gate.code.rsplit('_', 1)[0]} "
+                    "is skipped and scored 0 (PRO-CTCAE)"
+                )
     if temperature_c is not None:
         lo, hi = TEMPERATURE_BOUNDS_C
         if isinstance(temperature_c, bool) or not isinstance(temperature_c, int | float):
@@ -239,6 +247,11 @@ def answer_errors(questionnaire: Questionnaire, answers: Any, temperature_c: Any
     if not answers and temperature_c is None:
         errors["answers"] = "answer at least one item or give a temperature"
     return errors
+
+
+def _is_zero(value: Any) -> bool:
+    """True for an integer answer of 0 (not for False, which is refused on its own)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value == 0
 
 
 def normalise(questionnaire: Questionnaire, answers: Mapping[str, int]) -> dict[str, int]:

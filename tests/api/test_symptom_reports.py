@@ -39,6 +39,14 @@ def test_symptom_items_have_the_same_codes_in_both_languages_with_different_word
         assert [o["value"] for o in zh_item["options"]] == [o["value"] for o in en_item["options"]]
     fever = next(g for g in en.json["symptoms"] if g["code"] == "fever")
     assert fever["temperature"] is True
+    assert en.json["questionnaire"] == "anlo-daily.v2"
+    codes = item_codes(zh.json)
+    assert codes[codes.index("blurred_vision_interference") + 1 :][:4] == [
+        "dry_eye_severity",
+        "dry_eye_interference",
+        "nosebleed_frequency",
+        "nosebleed_severity",
+    ]
 
 
 def test_quiet_report_is_stored_with_reassuring_advice(client, world):
@@ -114,6 +122,9 @@ def test_diarrhoea_grade_2_on_two_days_uses_the_previous_local_day(client, world
         ({"nausea_frequency": True}, None, "answers.nausea_frequency"),
         ({"nausea_frequency": None}, None, "answers.nausea_frequency"),
         ({"nausea_severity": 2}, None, "answers.nausea_severity"),
+        # PRO-CTCAE branching: frequency "never" then a severity above 0 contradicts itself
+        ({"nosebleed_frequency": 0, "nosebleed_severity": 2}, None, "answers.nosebleed_severity"),
+        ({"dry_eye_severity": 0, "dry_eye_interference": 3}, None, "answers.dry_eye_interference"),
         ({"nausea_frequency": 1}, 43.5, "temperature_c"),
         ({"nausea_frequency": 1}, 33.9, "temperature_c"),
         ({}, None, "answers"),

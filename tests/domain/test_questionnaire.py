@@ -33,6 +33,7 @@ SYMPTOM_ORDER = [
     "fatigue",
     "headache",
     "blurred_vision",
+    "dry_eye",
     "nosebleed",
     "coughing_blood",
     "stool_blood",
@@ -42,11 +43,11 @@ SYMPTOM_ORDER = [
 
 
 def raw_questionnaire() -> dict:
-    return tomllib.loads((QUESTIONNAIRE_DIR / "anlo-daily.v1.toml").read_text(encoding="utf-8"))
+    return tomllib.loads((QUESTIONNAIRE_DIR / "anlo-daily.v2.toml").read_text(encoding="utf-8"))
 
 
 def test_protocol_questionnaire_loads_with_the_clinical_symptoms_in_order() -> None:
-    assert Q.key == "anlo-daily.v1"
+    assert Q.key == "anlo-daily.v2"
     assert [group.code for group in Q.symptoms] == SYMPTOM_ORDER
     assert [group.code for group in Q.symptoms if group.temperature] == ["fever"]
 
@@ -64,7 +65,7 @@ def test_item_codes_are_symptom_and_attribute() -> None:
 def test_questionnaire_renders_every_item_with_its_options(language: str) -> None:
     page = render(Q, language)
     assert set(page) == {"questionnaire", "language", "recall", "symptoms"}
-    assert (page["questionnaire"], page["language"]) == ("anlo-daily.v1", language)
+    assert (page["questionnaire"], page["language"]) == ("anlo-daily.v2", language)
     assert page["recall"]
     assert [s["code"] for s in page["symptoms"]] == SYMPTOM_ORDER
     rendered_items = []
@@ -116,7 +117,7 @@ def test_unknown_questionnaire_names_the_key() -> None:
         (lambda r: r["symptom"][16].update(temperature="yes"), r"symptom\[16\]\.temperature"),
         (lambda r: r["questionnaire"].update(key="other"), r"questionnaire\.key"),
         (lambda r: r["questionnaire"].update(recall="yesterday"), "symptoms.recall.yesterday"),
-        (lambda r: r["symptom"].append(dict(r["symptom"][0])), r"symptom\[17\]\.code"),
+        (lambda r: r["symptom"].append(dict(r["symptom"][0])), r"symptom\[18\]\.code"),
         (lambda r: r.update(extra={}), r"\[extra\]: unknown section"),
     ],
 )
@@ -124,21 +125,21 @@ def test_invalid_questionnaire_error_names_the_bad_key(mutate, message: str) -> 
     raw = raw_questionnaire()
     mutate(raw)
     with pytest.raises(QuestionnaireError, match=message):
-        parse_questionnaire(raw, "anlo-daily.v1")
+        parse_questionnaire(raw, "anlo-daily.v2")
 
 
 def test_questionnaire_text_missing_in_a_language_is_a_load_error() -> None:
     raw = raw_questionnaire()
     raw["symptom"][0]["items"].append({"code": "mouth_sores_frequency", "attribute": "frequency"})
     with pytest.raises(QuestionnaireError, match="symptoms.question.mouth_sores_frequency"):
-        parse_questionnaire(raw, "anlo-daily.v1")
+        parse_questionnaire(raw, "anlo-daily.v2")
 
 
 def test_questionnaire_file_loads_from_another_directory(tmp_path: Path) -> None:
     (tmp_path / "copy.v1.toml").write_text(
-        (QUESTIONNAIRE_DIR / "anlo-daily.v1.toml")
+        (QUESTIONNAIRE_DIR / "anlo-daily.v2.toml")
         .read_text(encoding="utf-8")
-        .replace('key = "anlo-daily.v1"', 'key = "copy.v1"'),
+        .replace('key = "anlo-daily.v2"', 'key = "copy.v1"'),
         encoding="utf-8",
     )
     assert load_questionnaire("copy.v1", tmp_path).symptoms == Q.symptoms
@@ -208,3 +209,53 @@ def test_unanswered_groups_are_unknown_not_zero() -> None:
 def test_normalise_keeps_questionnaire_order() -> None:
     scored = normalise(Q, {"fever_chills_presence": 1, "mouth_sores_severity": 1})
     assert list(scored) == ["mouth_sores_severity", "fever_chills_presence"]
+
+
+def test_nosebleed_has_frequency_then_severity_and_dry_eye_is_asked() -> None:
+    """CLINICAL.md: nosebleed as in the PRO-CTCAE library; dry eye for sac-TMT ocular events."""
+    nosebleed, dry_eye = Q.group_of("nosebleed_severity"), Q.group_of("dry_eye_severity")
+    assert [(i.code, i.attribute) for i in nosebleed.items] == [
+        ("nosebleed_frequency", "frequency"),
+        ("nosebleed_severity", "severity"),
+    ]
+    assert [(i.code, i.attribute) for i in dry_eye.items] == [
+        ("dry_eye_severity", "severity"),
+        ("dry_eye_interference", "interference"),
+    ]
+    zh, en = render(Q, "zh-CN"), render(Q, "en")
+    by_code = {lang: {s["code"]: s for s in page["symptoms"]} for lang, page in (("zh", zh), ("en", en))}
+    assert by_code["en"]["dry_eye"]["title"] == "Dry eyes" and by_code["zh"]["dry_eye"]["title"] == "眼睛干涩"
+    assert by_code["en"]["nosebleed"]["items"][0]["question"] == "How often did you have nosebleeds?"
+    assert by_code["zh"]["nosebleed"]["items"][0]["options"][4]["label"] == "几乎一直"
+
+
+def test_version_1_still_loads_for_reports_stored_under_it() -> None:
+    v1 = load_questionnaire("anlo-daily.v1")
+    assert [i.code for i in v1.group_of("nosebleed_severity").items] == ["nosebleed_severity"]
+    assert "dry_eye_severity" not in v1.items
+
+
+@pytest.mark.parametrize(
+    ("answers", "field"),
+    [
+        ({"nosebleed_frequency": 0, "nosebleed_severity": 2}, "answers.nosebleed_severity"),
+        ({"dry_eye_severity": 0, "dry_eye_interference": 1}, "answers.dry_eye_interference"),
+        (
+            {"headache_frequency": 0, "headache_severity": 0, "headache_interference": 4},
+            "answers.headache_interference",
+        ),
+        ({"diarrhea_frequency": 0, "diarrhea_stools_count": 1}, "answers.diarrhea_stools_count"),
+    ],
+)
+def test_a_skipped_item_answered_above_0_is_refused(answers: dict[str, int], field: str) -> None:
+    """PRO-CTCAE branching, enforced by the server: gate 0 means the rest is skipped and scored 0."""
+    errors = answer_errors(Q, answers, None)
+    assert list(errors) == [field]
+    assert "is 0, so the rest of" in errors[field] and "skipped and scored 0" in errors[field]
+
+
+def test_skipped_items_sent_as_0_are_consistent() -> None:
+    answers = {"nosebleed_frequency": 0, "nosebleed_severity": 0}
+    answers |= {"dry_eye_severity": 0, "dry_eye_interference": 0}
+    assert answer_errors(Q, answers, None) == {}
+    assert answer_errors(Q, {"nosebleed_frequency": 2, "nosebleed_severity": 3}, None) == {}
