@@ -50,3 +50,35 @@ def test_0002_gives_existing_participants_a_plan_token_and_goes_back(tmp_path: P
     ops.upgrade(url)
     assert "plan_token" in {c["name"] for c in inspect(create_engine(url)).get_columns("participants")}
     engine.dispose()
+
+
+def test_0003_adds_an_empty_baseline_and_grading_evidence_and_goes_back(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    ops.upgrade(url, "0002")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sites (id, name, code, timezone, alert_emails, created_at) "
+                "VALUES ('s', 'Site', 'S', 'Asia/Shanghai', '[]', '2026-10-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO participants (id, site_id, study_id, timezone, language, reminder_time, "
+                "bp_reminder_time, status, protocol_ref, c1d1, initial_dose_mg, created_at, updated_at) "
+                "VALUES ('p', 's', 'p', 'Asia/Shanghai', 'en', '08:00:00', '08:00:00', 'on_treatment', "
+                "'SKB264-ANLO@1', '2026-10-01', 8, '2026-10-01 00:00:00', '2026-10-01 00:00:00')"
+            )
+        )
+    ops.upgrade(url, "0003")
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT baseline_sbp, baseline_dbp FROM participants")).one()
+    assert tuple(row) == (None, None)
+    assert "grading" in {c["name"] for c in inspect(engine).get_columns("bp_readings")}
+    command.downgrade(ops.alembic_config(url), "0002")
+    columns = {c["name"] for c in inspect(engine).get_columns("participants")}
+    assert not {"baseline_sbp", "baseline_dbp"} & columns
+    assert "grading" not in {c["name"] for c in inspect(engine).get_columns("bp_readings")}
+    assert {"audit_events_no_update", "audit_events_no_delete"} <= _triggers(engine)
+    engine.dispose()

@@ -19,6 +19,17 @@ from backend.services.scope import READ_ROLES, require_role
 blp = Blueprint("participants", __name__, url_prefix="/api/v1/participants", description="Participants")
 
 
+def BaselineMmHg(**kwargs: object) -> fields.Integer:  # noqa: N802 - reads as a field type in the schemas
+    """An optional baseline pressure in mmHg (CTCAE v6.0 baseline rise); null clears it."""
+    return fields.Integer(
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=20, max=300),
+        metadata={"description": "baseline BP in mmHg (set together with its pair; null clears)"},
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
 class ParticipantIn(Schema):
     study_id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$"))
     site_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
@@ -30,6 +41,8 @@ class ParticipantIn(Schema):
     dose_mg = fields.Float(
         load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=10000)
     )
+    baseline_sbp = BaselineMmHg(load_default=None)
+    baseline_dbp = BaselineMmHg(load_default=None)
 
 
 class ParticipantPatch(Schema):
@@ -38,6 +51,8 @@ class ParticipantPatch(Schema):
     reminder_time = LocalTime()
     bp_reminder_time = LocalTime()
     status = fields.String(validate=validate.OneOf([s for s in STATUSES if s != "off_treatment"]))
+    baseline_sbp = BaselineMmHg()
+    baseline_dbp = BaselineMmHg()
     reason = Reason(required=True)
 
 

@@ -50,6 +50,14 @@ class BpReadingOut(Schema):
     diastolic = fields.Integer(required=True)
     pulse = fields.Integer(allow_none=True, required=True)
     grade = fields.Integer(allow_none=True, required=True)
+    grading = fields.Dict(
+        allow_none=True,
+        required=True,
+        metadata={
+            "description": "evidence of the grade: table, mean, MAP and, under CTCAE v6.0, whether the "
+            "baseline-rise criterion could be applied and was met"
+        },
+    )
     advice_shown = fields.Nested(PatientAdviceOut, allow_none=True, required=True)
     received_at = fields.AwareDateTime(required=True)
 

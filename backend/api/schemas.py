@@ -18,6 +18,8 @@ class ParticipantOut(Schema):
     c1d1 = fields.Date(required=True)
     initial_dose_mg = fields.Float(required=True)
     discontinued_on = fields.Date(allow_none=True, required=True)
+    baseline_sbp = fields.Integer(allow_none=True, required=True)
+    baseline_dbp = fields.Integer(allow_none=True, required=True)
     created_at = fields.AwareDateTime(required=True)
 
 

@@ -6,15 +6,8 @@ their mean, a single reading at or above the repeat level asks for a second one 
 of rest, and two or more readings make a *confirmed* sitting. Thresholds come from the protocol's
 :class:`~backend.domain.protocol.BpRules`; the grading tables are CTCAE's and ship in code.
 
-Grading tables (higher of the SBP grade and the DBP grade wins; bounds are on the mean, so
-159.5 mmHg is still grade 2 and 160.0 is grade 3):
-
-- ``ctcae-5.0``: 0 = <120 and <80; 1 = 120-139 or 80-89; 2 = 140-159 or 90-99; 3 = >=160 or
-  >=100. Grade 4 means life-threatening consequences and cannot come from numbers alone.
-- ``ctcae-6.0``: no grade 1, so <140 and <90 is 0; 2 = 140-159 or 90-99; 3 = 160-179 or
-  100-109; 4 = >=180 or >=110. v6.0 adds "persisting over 1 hour" to grades 3 and 4; home
-  readings cannot check that, so the mean of the sitting (after the 5-minute repeat) stands in
-  for it, and the urgent alert does not wait for an hour to pass.
+Grading (CTCAE v5.0 / v6.0, with v6.0's baseline-rise criterion) lives in
+:mod:`backend.domain.bp_grading`.
 """
 
 from __future__ import annotations
@@ -22,7 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+# Grading is re-exported (``as`` form): callers import every BP rule from this module.
+from backend.domain.bp_grading import Baseline as Baseline
+from backend.domain.bp_grading import Grading as Grading
+from backend.domain.bp_grading import grade as grade
+from backend.domain.bp_grading import grading
+from backend.domain.bp_grading import mean_arterial_pressure as mean_arterial_pressure
 from backend.domain.findings import Finding, make_finding
 from backend.domain.localtime import local_date
 from backend.domain.protocol import BpRules
@@ -38,12 +38,6 @@ ADVICE_PERSISTENT = "advice.bp_persistent"
 SYSTOLIC_BOUNDS = (50, 300)
 DIASTOLIC_BOUNDS = (20, 200)
 PULSE_BOUNDS = (20, 250)
-
-# (systolic lower bounds, diastolic lower bounds) per grade 1..4; None = grade not defined.
-_TABLES: dict[str, dict[int, tuple[float, float] | None]] = {
-    "ctcae-5.0": {1: (120, 80), 2: (140, 90), 3: (160, 100), 4: None},
-    "ctcae-6.0": {1: None, 2: (140, 90), 3: (160, 100), 4: (180, 110)},
-}
 
 
 @dataclass
@@ -67,6 +61,7 @@ class SittingAssessment:
     confirmed: bool
     advice_key: str
     findings: list[Finding] = field(default_factory=list)
+    grading: dict[str, Any] = field(default_factory=dict)
 
 
 def plausibility_errors(systolic: float, diastolic: float, pulse: float | None) -> dict[str, str]:
@@ -84,19 +79,6 @@ def plausibility_errors(systolic: float, diastolic: float, pulse: float | None) 
     if pulse is not None and not lo <= pulse <= hi:
         errors["pulse"] = f"must be from {lo} to {hi} beats per minute"
     return errors
-
-
-def grade(systolic: float, diastolic: float, table: str) -> int:
-    """CTCAE hypertension grade of a (mean) pressure: the higher of the SBP and DBP grades."""
-    try:
-        bounds = _TABLES[table]
-    except KeyError:
-        raise ValueError(f"unknown grading table {table!r}; expected one of {', '.join(_TABLES)}") from None
-    result = 0
-    for level, limits in bounds.items():
-        if limits is not None and (systolic >= limits[0] or diastolic >= limits[1]):
-            result = level
-    return result
 
 
 def _at_least(systolic: float, diastolic: float, limit_systolic: int, limit_diastolic: int) -> bool:
@@ -124,7 +106,7 @@ def _evidence(readings: Sequence[Reading], mean_s: float, mean_d: float, grd: in
 
 
 def assess_sitting(
-    readings: list[Reading], rules: BpRules, crisis_symptoms: bool = False
+    readings: list[Reading], rules: BpRules, crisis_symptoms: bool = False, baseline: Baseline | None = None
 ) -> SittingAssessment:
     """Grade one sitting on its mean and apply the BP alert rules (CLINICAL.md).
 
@@ -137,7 +119,8 @@ def assess_sitting(
       (review), "contact your study team today; no more anlotinib until they call";
     - otherwise no finding: normal advice for grade 0, "elevated" advice above it.
 
-    ``grade`` is the grade of the mean; for a single reading it is provisional (``confirmed`` is
+    ``grade`` is the grade of the mean (``grading`` its evidence, with the participant's
+    ``baseline`` under CTCAE v6.0); for a single reading it is provisional (``confirmed`` is
     False). Raises ValueError for an empty sitting.
     """
     if not readings:
@@ -145,14 +128,18 @@ def assess_sitting(
     readings = sorted(readings, key=lambda r: r.measured_at)
     mean_s = round(sum(r.systolic for r in readings) / len(readings), 1)
     mean_d = round(sum(r.diastolic for r in readings) / len(readings), 1)
-    grd = grade(mean_s, mean_d, rules.grading_table)
+    graded = grading(mean_s, mean_d, rules.grading_table, baseline)
+    grd = graded.grade
     confirmed = len(readings) >= 2
     evidence = _evidence(readings, mean_s, mean_d, grd, rules.grading_table)
+    evidence["grading"] = graded.evidence
 
     def result(advice_key: str, repeat: bool = False, rule_id: str | None = None) -> SittingAssessment:
         """The assessment with ``advice_key`` and, when a rule fired, its finding."""
         findings = [] if rule_id is None else [make_finding(rule_id, evidence, advice_key)]
-        return SittingAssessment(mean_s, mean_d, grd, repeat, confirmed, advice_key, findings)
+        return SittingAssessment(
+            mean_s, mean_d, grd, repeat, confirmed, advice_key, findings, graded.evidence
+        )
 
     any_urgent = any(
         _at_least(r.systolic, r.diastolic, rules.urgent_systolic, rules.urgent_diastolic) for r in readings

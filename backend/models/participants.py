@@ -32,6 +32,9 @@ class Participant(Base):
     initial_dose_mg: Mapped[float] = mapped_column(Float)
     discontinued_on: Mapped[date | None] = mapped_column(Date())
     discontinuation_reason: Mapped[str | None] = mapped_column(Text)
+    # Baseline BP (mmHg) for CTCAE v6.0's baseline-rise criterion; both or neither (services).
+    baseline_sbp: Mapped[int | None] = mapped_column(Integer)
+    baseline_dbp: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Renewed by database triggers whenever one of the participant's cycles, holds or dose

@@ -26,6 +26,8 @@ class BpReading(Base):
     pulse: Mapped[int | None] = mapped_column(Integer)
     grade: Mapped[int | None] = mapped_column(Integer)
     advice_shown: Mapped[dict | None] = mapped_column(JSONType)
+    # The evidence of ``grade`` (table, mean, MAP, CTCAE v6.0 baseline rise); NULL before 0003.
+    grading: Mapped[dict | None] = mapped_column(JSONType)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

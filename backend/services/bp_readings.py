@@ -89,6 +89,13 @@ def _crisis_symptoms_today(session: Session, participant: Participant, measured_
     return crisis_symptoms(normalise(questionnaire, valid_answers(questionnaire, report.answers)))
 
 
+def baseline_of(participant: Participant) -> bp.Baseline | None:
+    """The participant's baseline BP for CTCAE v6.0 grading, or None when the site recorded none."""
+    if participant.baseline_sbp is None or participant.baseline_dbp is None:
+        return None
+    return bp.Baseline(participant.baseline_sbp, participant.baseline_dbp)
+
+
 def _persistent(
     session: Session, participant: Participant, rules: BpRules, until: datetime
 ) -> Finding | None:
@@ -102,13 +109,15 @@ def _persistent(
     sittings: dict[str, list[BpReading]] = {}
     for reading in session.scalars(stmt):
         sittings.setdefault(reading.sitting_id, []).append(reading)
+    baseline = baseline_of(participant)
     graded = [
         (
             max(r.measured_at for r in rows),
             bp.grade(
-                sum(r.systolic for r in rows) / len(rows),
-                sum(r.diastolic for r in rows) / len(rows),
+                round(sum(r.systolic for r in rows) / len(rows), 1),
+                round(sum(r.diastolic for r in rows) / len(rows), 1),
                 rules.grading_table,
+                baseline,
             ),
         )
         for rows in sittings.values()
@@ -164,9 +173,13 @@ def record_bp_reading(
         bp.Reading(r.measured_at, r.systolic, r.diastolic, r.pulse) for r in [*earlier, reading]
     ]
     assessment = bp.assess_sitting(
-        sitting_readings, rules, crisis_symptoms=_crisis_symptoms_today(session, participant, measured_at)
+        sitting_readings,
+        rules,
+        crisis_symptoms=_crisis_symptoms_today(session, participant, measured_at),
+        baseline=baseline_of(participant),
     )
     reading.grade = assessment.grade
+    reading.grading = assessment.grading
     reading.advice_shown = common.advice(participant.language, assessment.advice_key)
     if not common.insert_once(session, reading):
         existing = session.scalars(

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.domain import bp
 from backend.domain.protocol import get_protocol
 from backend.models import Cycle, Participant, Site
 from backend.services import audit
@@ -15,7 +16,32 @@ from backend.services.actors import Actor
 from backend.services.errors import Conflict, Invalid, NotFound
 from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role, scope_participants
 
-PATCHABLE = ("timezone", "language", "reminder_time", "bp_reminder_time", "status")
+PATCHABLE = (
+    "timezone",
+    "language",
+    "reminder_time",
+    "bp_reminder_time",
+    "status",
+    "baseline_sbp",
+    "baseline_dbp",
+)
+BASELINE_FIELDS = ("baseline_sbp", "baseline_dbp")
+
+
+def check_baseline(sbp: int | None, dbp: int | None) -> None:
+    """A baseline BP is a pair within the plausible bounds of a reading, or absent (422 otherwise).
+
+    CTCAE v6.0's baseline-rise criterion needs both values (the MAP is computed from the pair).
+    """
+    if sbp is None and dbp is None:
+        return
+    if sbp is None or dbp is None:
+        missing = "baseline_sbp" if sbp is None else "baseline_dbp"
+        raise Invalid({missing: "baseline_sbp and baseline_dbp are set (or cleared) together"})
+    errors = bp.plausibility_errors(sbp, dbp, None)
+    if errors:
+        names = {"systolic": "baseline_sbp", "diastolic": "baseline_dbp"}
+        raise Invalid({names[key]: message for key, message in errors.items()})
 
 
 def enrol(
@@ -31,10 +57,16 @@ def enrol(
     bp_reminder_time: time | None = None,
     dose_mg: float | None = None,
     protocol_ref: str | None = None,
+    baseline_sbp: int | None = None,
+    baseline_dbp: int | None = None,
     now: datetime,
 ) -> Participant:
-    """Enrol a participant; cycle 1 is confirmed at enrolment with its day 1 = ``c1d1``."""
+    """Enrol a participant; cycle 1 is confirmed at enrolment with its day 1 = ``c1d1``.
+
+    The baseline BP (CTCAE v6.0 baseline rise) is optional and may be set later (``update``).
+    """
     require_role(actor, WRITE_ROLES)
+    check_baseline(baseline_sbp, baseline_dbp)
     site = session.get(Site, site_id)
     if site is None or not (actor.sees_all_sites or actor.site_id == site_id):
         raise Invalid({"site_id": "no such site, or not yours"})
@@ -57,6 +89,8 @@ def enrol(
         protocol_ref=protocol.ref,
         c1d1=c1d1,
         initial_dose_mg=dose,
+        baseline_sbp=baseline_sbp,
+        baseline_dbp=baseline_dbp,
         created_at=now,
         updated_at=now,
     )
@@ -134,6 +168,11 @@ def update(
         raise NotFound(f"cannot change {sorted(unknown)[0]}")
     if changes.get("status") == "off_treatment":
         raise Invalid({"status": "use POST /participants/{id}/discontinue to take someone off treatment"})
+    if any(name in changes for name in BASELINE_FIELDS):
+        check_baseline(
+            changes.get("baseline_sbp", participant.baseline_sbp),
+            changes.get("baseline_dbp", participant.baseline_dbp),
+        )
     before = audit.snapshot(participant)
     for key, value in changes.items():
         setattr(participant, key, value)
