@@ -82,3 +82,38 @@ def test_0003_adds_an_empty_baseline_and_grading_evidence_and_goes_back(tmp_path
     assert "grading" not in {c["name"] for c in inspect(engine).get_columns("bp_readings")}
     assert {"audit_events_no_update", "audit_events_no_delete"} <= _triggers(engine)
     engine.dispose()
+
+
+def test_0004_adds_confirmed_late_through_to_cycles_and_keeps_their_triggers(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    ops.upgrade(url, "0003")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sites (id, name, code, timezone, alert_emails, created_at) "
+                "VALUES ('s', 'Site', 'S', 'Asia/Shanghai', '[]', '2026-10-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO participants (id, site_id, study_id, timezone, language, reminder_time, "
+                "bp_reminder_time, status, protocol_ref, c1d1, initial_dose_mg, created_at, updated_at) "
+                "VALUES ('p', 's', 'p', 'Asia/Shanghai', 'en', '08:00:00', '08:00:00', 'on_treatment', "
+                "'SKB264-ANLO@1', '2026-10-01', 8, '2026-10-01 00:00:00', '2026-10-01 00:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cycles (id, participant_id, number, planned_start, confirmed_start) "
+                "VALUES ('c', 'p', 1, '2026-10-01', '2026-10-01')"
+            )
+        )
+    ops.upgrade(url, "0004")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT confirmed_late_through FROM cycles")).scalar_one() is None
+    assert len({t for t in _triggers(engine) if t.startswith("cycles_plan_token")}) == 3
+    command.downgrade(ops.alembic_config(url), "0003")
+    assert "confirmed_late_through" not in {c["name"] for c in inspect(engine).get_columns("cycles")}
+    assert len({t for t in _triggers(engine) if t.startswith("cycles_plan_token")}) == 3
+    engine.dispose()

@@ -27,6 +27,13 @@ class AdherenceRowOut(Schema):
     deviations = fields.Integer(required=True)
     percent = fields.Float(required=True, allow_none=True)
     below_threshold = fields.Boolean(required=True)
+    confirmed_late = fields.Integer(
+        required=True,
+        metadata={
+            "description": "dosing days confirmed late by the site and not logged: left out of "
+            "prescribed and of the percentage"
+        },
+    )
 
 
 class AdherenceOut(Schema):

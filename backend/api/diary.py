@@ -78,6 +78,13 @@ class CalendarDayOut(Schema):
     expected_dose_mg = fields.Float(required=True, allow_none=True)
     status = fields.String(required=True)
     late = fields.Boolean(required=True)
+    confirmed_late = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "a dosing day the site confirmed for a past date (never announced to the "
+            "patient in time); without an entry its status is confirmed_late"
+        },
+    )
     dose_log = fields.Nested(DoseLogOut, required=True, allow_none=True)
 
 

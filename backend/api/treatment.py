@@ -11,7 +11,7 @@ from backend.api.access import SECURITY, staff_actor
 from backend.api.fields import Reason
 from backend.api.schemas import ParticipantOut
 from backend.db import db
-from backend.services import treatment
+from backend.services import cycles, treatment
 
 blp = Blueprint("treatment", __name__, url_prefix="/api/v1/participants", description="Treatment (site)")
 
@@ -30,6 +30,36 @@ class CycleOut(Schema):
     confirmed_start = fields.Date(required=True, allow_none=True)
     confirmed_by = fields.String(required=True, allow_none=True)
     confirmed_at = fields.AwareDateTime(required=True, allow_none=True)
+    confirmed_late_through = fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "confirmed for a past date: the last day confirmed late by the site"},
+    )
+
+
+_LATE_DAYS = {
+    "description": "days that became dosing days the patient was never told about (their make-up "
+    'cut-off had passed): unless logged they are "confirmed late by the site", left out of '
+    "adherence and missed-dose alerts"
+}
+
+
+class CycleConfirmedOut(CycleOut):
+    confirmed_late_days = fields.List(fields.Date(), required=True, metadata=_LATE_DAYS)
+
+
+class CyclePreviewArgs(Schema):
+    start_date = fields.Date(required=True, metadata={"description": "the Day 1 about to be confirmed"})
+
+
+class CyclePreviewOut(Schema):
+    number = fields.Integer(required=True)
+    planned_start = fields.Date(required=True)
+    earliest_start = fields.Date(
+        required=True, metadata={"description": "planned start minus the protocol's early-start window"}
+    )
+    start_date = fields.Date(required=True)
+    confirmed_late_days = fields.List(fields.Date(), required=True, metadata=_LATE_DAYS)
 
 
 class HoldIn(Schema):
@@ -78,14 +108,32 @@ class Cycles(MethodView):
     @blp.response(200, CycleOut(many=True))
     def get(self, participant_id: str) -> list:
         """The participant's confirmed cycles."""
-        return treatment.list_cycles(db.session, staff_actor(), participant_id)
+        return cycles.list_cycles(db.session, staff_actor(), participant_id)
 
     @blp.doc(security=SECURITY)
     @blp.arguments(CycleIn)
-    @blp.response(201, CycleOut)
+    @blp.response(201, CycleConfirmedOut)
     def post(self, body: dict, participant_id: str):  # type: ignore[no-untyped-def]
-        """Confirm the next cycle's day 1 (coordinator or investigator)."""
-        return treatment.confirm_cycle(db.session, staff_actor(), participant_id, now=clock.now(), **body)
+        """Confirm the next cycle's day 1 (coordinator or investigator).
+
+        Refused (422) earlier than the planned day minus the protocol's window; a date in the
+        past lists the days it made "confirmed late by the site".
+        """
+        return cycles.confirm_cycle(db.session, staff_actor(), participant_id, now=clock.now(), **body)
+
+
+@blp.route("/<participant_id>/cycles/preview")
+class CyclePreview(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(CyclePreviewArgs, location="query")
+    @blp.response(200, CyclePreviewOut)
+    def get(self, args: dict, participant_id: str):  # type: ignore[no-untyped-def]
+        """What confirming the next cycle on start_date would do, before confirming (nothing written).
+
+        The same checks as the confirmation (the same 422s), and the days that would become
+        dosing days the patient was never told about.
+        """
+        return cycles.preview_cycle(db.session, staff_actor(), participant_id, now=clock.now(), **args)
 
 
 @blp.route("/<participant_id>/holds")

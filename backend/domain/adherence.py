@@ -9,6 +9,9 @@
 - ``percent`` = taken / (prescribed - pending) x 100, one decimal, None with nothing to divide by.
 - ``late`` and ``deviations`` count the stored entry flags in the cycle, whatever the day's phase;
   intake on a day that is not prescribed is never counted as taken.
+- A day "confirmed late by the site" (a cycle confirmed for a past date made it a dosing day the
+  patient was never told about) is left out of the percentage unless the patient logged it; such
+  days are counted in ``confirmed_late`` instead of ``prescribed``.
 
 The overall row is the sum of the cycle rows, plus entries dated before C1D1 (which belong to no
 cycle but may still be late or deviations).
@@ -50,6 +53,7 @@ class CycleAdherence:
     deviations: int
     percent: float | None
     below_threshold: bool
+    confirmed_late: int = 0
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class _Tally:
     def __init__(self) -> None:
         """Start every counter at zero."""
         self.prescribed = self.taken = self.not_taken = self.not_reported = 0
-        self.pending = self.late = self.deviations = 0
+        self.pending = self.late = self.deviations = self.confirmed_late = 0
 
     def add(self, other: _Tally) -> None:
         """Add another row's counts to this one."""
@@ -87,6 +91,7 @@ class _Tally:
             deviations=self.deviations,
             percent=percent,
             below_threshold=percent is not None and percent < threshold_percent,
+            confirmed_late=self.confirmed_late,
         )
 
 
@@ -115,8 +120,11 @@ def compute_adherence(
         if not day.is_prescribed or day.cycle is None:
             continue
         tally = tallies[day.cycle]
-        tally.prescribed += 1
         record = records.get(day.date)
+        if day.confirmed_late and record is None:
+            tally.confirmed_late += 1  # never announced to the patient in time: not held against them
+            continue
+        tally.prescribed += 1
         if record is not None:
             if record.taken:
                 tally.taken += 1

@@ -12,6 +12,9 @@ cycle starts, holds, dose changes, discontinuation) plus the protocol's :class:`
 
 ``cycle`` is the latest confirmed cycle started on or before the date whatever the phase;
 ``cycle_day`` is set only within that cycle's length. Only confirmed days are ever prescribed.
+A cycle confirmed for a past date marks its dosing days up to ``late_through`` as
+``confirmed_late`` (the patient was never told in time): prescribed, but left out of adherence
+and missed-dose alerts unless the patient logged them.
 
 The ``check_*`` functions validate site actions against the plan and return an error message
 (for the service layer to turn into 409/422) or None when the action is allowed.
@@ -35,10 +38,16 @@ PHASES = (DOSING, BREAK, HOLD, AWAITING_CYCLE, OFF_TREATMENT)
 
 @dataclass(frozen=True)
 class CycleStart:
-    """A cycle's Day 1 as confirmed by the site (the infusion day)."""
+    """A cycle's Day 1 as confirmed by the site (the infusion day).
+
+    ``late_through``: when the site confirmed the cycle for a past date, the last day that had
+    already become a dosing day the patient was never told about (its make-up cut-off had passed
+    at confirmation); its dosing days up to then are "confirmed late by the site".
+    """
 
     number: int
     start: date
+    late_through: date | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ class TreatmentPlan:
     def __post_init__(self) -> None:
         """Order the records and refuse a plan whose cycles contradict each other."""
         cycles = tuple(sorted(self.cycles, key=lambda c: c.number))
-        if not cycles or cycles[0] != CycleStart(1, self.c1d1):
+        if not cycles or (cycles[0].number, cycles[0].start) != (1, self.c1d1):
             raise ValueError("cycles must begin with cycle 1 starting on c1d1")
         for prev, nxt in zip(cycles, cycles[1:], strict=False):
             if nxt.number != prev.number + 1 or nxt.start <= prev.start:
@@ -101,6 +110,7 @@ class DayInfo:
     phase: str
     expected_dose_mg: float | None
     is_prescribed: bool
+    confirmed_late: bool = False
 
 
 def current_cycle(plan: TreatmentPlan, d: date) -> CycleStart | None:
@@ -112,6 +122,14 @@ def current_cycle(plan: TreatmentPlan, d: date) -> CycleStart | None:
 def planned_next_start(plan: TreatmentPlan) -> date:
     """The planned (not yet confirmed) start of the next cycle: last start + cycle length."""
     return plan.cycles[-1].start + timedelta(days=plan.treatment.cycle_length_days)
+
+
+def earliest_next_start(plan: TreatmentPlan) -> date:
+    """The earliest allowed Day 1 of the next cycle: the planned day minus the protocol's window.
+
+    An earlier start would cut the break short (CLINICAL.md, "The treatment").
+    """
+    return planned_next_start(plan) - timedelta(days=plan.treatment.early_start_window_days)
 
 
 def dose_on(plan: TreatmentPlan, d: date) -> float:
@@ -140,7 +158,8 @@ def day_info(plan: TreatmentPlan, d: date) -> DayInfo:
     elif cycle_day is None:
         phase = AWAITING_CYCLE
     elif plan.treatment.is_dosing_day(cycle_day):
-        return DayInfo(d, cycle.number, cycle_day, DOSING, dose_on(plan, d), True)
+        late = cycle.late_through is not None and d <= cycle.late_through
+        return DayInfo(d, cycle.number, cycle_day, DOSING, dose_on(plan, d), True, late)
     else:
         phase = BREAK
     return DayInfo(d, cycle.number, cycle_day, phase, None, False)
@@ -175,7 +194,12 @@ def _common_checks(plan: TreatmentPlan, d: date, what: str) -> str | None:
 
 
 def check_cycle_confirmation(plan: TreatmentPlan, start_date: date) -> str | None:
-    """Validate confirming the next cycle's Day 1 on ``start_date``."""
+    """Validate confirming the next cycle's Day 1 on ``start_date``.
+
+    Refused: before C1D1, on/after discontinuation, before the previous cycle's dosing days
+    ended, or earlier than :func:`earliest_next_start` (planned day minus the protocol's
+    ``early_start_window_days``, default 2).
+    """
     error = _common_checks(plan, start_date, "cycle start")
     if error:
         return error
@@ -185,6 +209,15 @@ def check_cycle_confirmation(plan: TreatmentPlan, start_date: date) -> str | Non
         return (
             f"cycle {previous.number + 1} cannot start on {start_date.isoformat()}: cycle "
             f"{previous.number} doses until {previous_last.isoformat()}"
+        )
+    earliest = earliest_next_start(plan)
+    if start_date < earliest:
+        window = plan.treatment.early_start_window_days
+        return (
+            f"cycle {previous.number + 1} cannot start on {start_date.isoformat()}: it is planned for "
+            f"{planned_next_start(plan).isoformat()} and may start at most {window} day(s) earlier "
+            f"(from {earliest.isoformat()}); an earlier start would cut cycle {previous.number}'s "
+            "break short"
         )
     return None
 

@@ -227,3 +227,24 @@ def after_cutoff_advice(window: MakeUpWindow) -> tuple[str, date | None]:
     if window.next_dose_is_tomorrow:
         return AFTER_CUTOFF_TOMORROW, window.next_dose.date
     return AFTER_CUTOFF_LATER, window.next_dose.date
+
+
+def days_confirmed_late(
+    plan: TreatmentPlan, confirmed_at: datetime, dose_time: time, tz: str, entry: EntryRules
+) -> list[date]:
+    """The days of ``plan``'s latest cycle that its confirmation at ``confirmed_at`` made dosing
+    days the patient was never told about: prescribed days whose make-up cut-off had already
+    passed (CLINICAL.md, "The treatment"). Empty for a confirmation on the day itself before the
+    day's cut-off: that dose is announced (Today, reminders) while it can still be taken.
+    """
+    require_aware(confirmed_at, "confirmed_at")
+    cycle = plan.cycles[-1]
+    late: list[date] = []
+    day, until = cycle.start, local_date(confirmed_at, tz)
+    while day <= until:
+        if day_info(plan, day).is_prescribed:
+            if make_up_window(plan, day, dose_time, tz, entry).cutoff_at > confirmed_at:
+                break  # cut-offs only move later: every following day is still announced in time
+            late.append(day)
+        day += timedelta(days=1)
+    return late

@@ -37,6 +37,7 @@ class Treatment:
     allowed_dose_mg: tuple[float, ...]
     doses_per_day: int
     make_up_cutoff_hours: int
+    early_start_window_days: int
 
     def is_dosing_day(self, cycle_day: int) -> bool:
         """True when ``cycle_day`` (1-based) is one of the cycle's dosing days."""
@@ -223,6 +224,7 @@ def parse_protocol(raw: Mapping[str, Any]) -> Protocol:
         allowed_dose_mg=allowed,
         doses_per_day=tr.int("doses_per_day", 1, 1),
         make_up_cutoff_hours=tr.int("make_up_cutoff_hours", 0, 24),
+        early_start_window_days=tr.int("early_start_window_days", 0, cycle_length),
     )
     tr.finish()
 

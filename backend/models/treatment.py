@@ -23,6 +23,8 @@ class Cycle(Base):
     confirmed_start: Mapped[date | None] = mapped_column(Date())
     confirmed_by: Mapped[str | None] = mapped_column(String(32))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Confirmed for a past date: the last day that became a dosing day nobody announced in time.
+    confirmed_late_through: Mapped[date | None] = mapped_column(Date())
 
 
 class Hold(Base):

@@ -37,7 +37,9 @@ def _raise(session: Session, participant: Participant, rule_id: str, evidence: d
 def detect_missed_doses(session: Session, now: datetime) -> int:
     """After a day's entry window closed, alert on missed dosing days: 1 -> info, 2 consecutive -> review.
 
-    Runs once per participant and local day (after 12:00 local), checking the day before.
+    Runs once per participant and local day (after 12:00 local), checking the day before. Days
+    confirmed late by the site that the patient did not log are not missed doses, and they end
+    a run of consecutive missed days.
     """
     raised = 0
     batch = reminders.participants_without_marker(
@@ -56,19 +58,20 @@ def detect_missed_doses(session: Session, now: datetime) -> int:
         if not calendar.day_info(plan, day).is_prescribed:
             continue
         rules = protocol.alerts
-        lookback = [d.date for d in calendar.days(plan, day - timedelta(days=30), day) if d.is_prescribed]
-        taken = set(
-            session.scalars(
-                select(DoseLog.local_date).where(
-                    DoseLog.participant_id == participant.id,
-                    DoseLog.taken.is_(True),
-                    DoseLog.local_date.in_(lookback),
-                )
+        lookback = [d for d in calendar.days(plan, day - timedelta(days=30), day) if d.is_prescribed]
+        rows = session.execute(
+            select(DoseLog.local_date, DoseLog.taken).where(
+                DoseLog.participant_id == participant.id,
+                DoseLog.local_date.in_([d.date for d in lookback]),
             )
         )
+        logged = {d: taken for d, taken in rows}
         missed: list[str] = []
-        for d in reversed(lookback):
-            if d in taken or len(missed) >= rules.missed_dose_review_after:
+        for info in reversed(lookback):
+            d = info.date
+            # a day confirmed late by the site and not logged was never the patient's to miss
+            unannounced = info.confirmed_late and d not in logged
+            if unannounced or logged.get(d) or len(missed) >= rules.missed_dose_review_after:
                 break
             missed.append(d.isoformat())
         if not missed:

@@ -40,6 +40,7 @@ NOT_TAKEN = "not_taken"
 NOT_REPORTED = "not_reported"
 PENDING = "pending"
 NONE = "none"
+CONFIRMED_LATE = "confirmed_late"  # a cycle confirmed for a past date: never announced in time
 
 
 @dataclass(frozen=True)
@@ -54,14 +55,21 @@ class CalendarDay:
     status: str
     late: bool
     dose_log: DoseLog | None
+    confirmed_late: bool = False
 
 
 def day_status(day: DayInfo, log: DoseLog | None, participant: Participant, now: datetime) -> str:
-    """taken / not_taken from an entry; otherwise pending or not_reported on dosing days, else none."""
+    """taken / not_taken from an entry; otherwise pending or not_reported on dosing days, else none.
+
+    A dosing day the site confirmed late (the patient was never told in time) and that has no
+    entry is ``confirmed_late`` instead: it is not the patient's missed dose.
+    """
     if log is not None:
         return TAKEN if log.taken else NOT_TAKEN
     if not day.is_prescribed:
         return NONE
+    if day.confirmed_late:
+        return CONFIRMED_LATE
     entry = protocol_of(participant).entry
     if now < diary.entry_window_closes_at(day.date, participant.timezone, entry):
         return PENDING
@@ -88,6 +96,7 @@ def calendar_for(
                 status=day_status(day, log, participant, now),
                 late=bool(log and log.is_late),
                 dose_log=log,
+                confirmed_late=day.confirmed_late,
             )
         )
     return result

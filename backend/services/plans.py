@@ -46,7 +46,8 @@ def _plan(
 
 
 def _plan_rows() -> Select:
-    """Confirmed cycle starts, holds and dose changes of the ``ids`` parameter as one UNION ALL.
+    """Confirmed cycle starts (with ``confirmed_late_through``), holds and dose changes of the
+    ``ids`` parameter as one UNION ALL.
 
     This is on every diary request's path: one round trip, plain columns rather than ORM
     objects, and built once (the expanding ``ids`` parameter keeps SQLAlchemy's compiled cache hot).
@@ -58,7 +59,7 @@ def _plan_rows() -> Select:
         Cycle.participant_id.label("pid"),
         Cycle.number.label("number"),
         Cycle.confirmed_start.label("first"),
-        no_date.label("last"),
+        Cycle.confirmed_late_through.label("last"),
         no_float.label("dose_mg"),
     ).where(Cycle.participant_id.in_(ids), Cycle.confirmed_start.is_not(None))
     holds = select(
@@ -88,7 +89,7 @@ def _load_rows(session: Session, ids: list[str]) -> dict[str, PlanRows]:
     changes: dict[str, list[DoseChangeRecord]] = defaultdict(list)
     for kind, pid, number, first, last, dose_mg in session.execute(PLAN_ROWS, {"ids": ids}):
         if kind == "cycle":
-            cycles[pid].append(CycleStart(number, first))
+            cycles[pid].append(CycleStart(number, first, last))
         elif kind == "hold":
             holds[pid].append(HoldPeriod(first, last))
         else:

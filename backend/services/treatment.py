@@ -1,9 +1,9 @@
 """The treatment record as the site keeps it: the site's actions on it, and its rows.
 
-The site actions (confirm a cycle, add or end a hold, change the dose, discontinue) validate with
-the domain ``check_*`` functions against the plan from :mod:`backend.services.plans`, write the
-row, and record an audit event with the reason. Coordinators may confirm cycles; holds, dose
-changes and discontinuation are the investigator's (PRODUCT.md, "Who uses it").
+The site actions (add or end a hold, change the dose, discontinue; confirming a cycle is in
+:mod:`backend.services.cycles`) validate with the domain ``check_*`` functions against the plan
+from :mod:`backend.services.plans`, write the row, and record an audit event with the reason.
+Holds, dose changes and discontinuation are the investigator's (PRODUCT.md, "Who uses it").
 """
 
 from __future__ import annotations
@@ -15,22 +15,14 @@ from sqlalchemy.orm import Session
 
 from backend.domain import calendar
 from backend.domain.calendar import HoldPeriod
-from backend.models import Cycle, DoseChange, Hold, Participant
+from backend.models import DoseChange, Hold, Participant
 from backend.services import audit
 from backend.services.actors import Actor
 from backend.services.errors import Conflict, Invalid, NotFound
 from backend.services.plans import load_plan, local_today, protocol_of
-from backend.services.scope import INVESTIGATOR_ROLES, READ_ROLES, WRITE_ROLES, get_participant, require_role
+from backend.services.scope import INVESTIGATOR_ROLES, READ_ROLES, get_participant, require_role
 
 # --- reads -------------------------------------------------------------------------------
-
-
-def list_cycles(session: Session, actor: Actor, participant_id: str) -> list[Cycle]:
-    """The participant's confirmed cycles, in order."""
-    require_role(actor, READ_ROLES)
-    participant = get_participant(session, actor, participant_id)
-    stmt = select(Cycle).where(Cycle.participant_id == participant.id).order_by(Cycle.number)
-    return list(session.scalars(stmt))
 
 
 def list_holds(session: Session, actor: Actor, participant_id: str) -> list[Hold]:
@@ -64,7 +56,7 @@ def _scoped(session: Session, actor: Actor, participant_id: str, roles: tuple[st
     return participant
 
 
-def _on_treatment(session: Session, actor: Actor, participant_id: str, roles: tuple[str, ...]) -> Participant:
+def on_treatment(session: Session, actor: Actor, participant_id: str, roles: tuple[str, ...]) -> Participant:
     """The participant for a site action; 409 once treatment was discontinued.
 
     Scope is checked before the role, so another site's staff get 404 whatever their role.
@@ -78,14 +70,14 @@ def _on_treatment(session: Session, actor: Actor, participant_id: str, roles: tu
     return participant
 
 
-def _not_in_future(participant: Participant, d: date, field: str, now: datetime) -> None:
+def not_in_future(participant: Participant, d: date, field: str, now: datetime) -> None:
     """The site records what happened: dates after the participant's local today are refused."""
     today = local_today(participant, now)
     if d > today:
         raise Invalid({field: f"{d.isoformat()} is in the future (today is {today.isoformat()} locally)"})
 
 
-def _record(session: Session, actor: Actor, action: str, row, participant: Participant, **kw) -> None:  # type: ignore[no-untyped-def]
+def record_row(session: Session, actor: Actor, action: str, row, participant: Participant, **kw) -> None:  # type: ignore[no-untyped-def]
     """One audit event for a treatment row; the entity is the action's prefix (cycle, hold, ...)."""
     audit.record(
         session,
@@ -99,47 +91,6 @@ def _record(session: Session, actor: Actor, action: str, row, participant: Parti
     )
 
 
-def confirm_cycle(
-    session: Session,
-    actor: Actor,
-    participant_id: str,
-    *,
-    start_date: date,
-    reason: str | None = None,
-    now: datetime,
-) -> Cycle:
-    """Confirm the next cycle's Day 1 (the infusion was given on ``start_date``)."""
-    participant = _on_treatment(session, actor, participant_id, WRITE_ROLES)
-    plan = load_plan(session, participant)
-    if start_date < plan.c1d1:
-        raise Invalid({"start_date": f"{start_date.isoformat()} is before cycle 1 day 1"})
-    error = calendar.check_cycle_confirmation(plan, start_date)
-    if error:
-        raise Conflict(error)
-    _not_in_future(participant, start_date, "start_date", now)
-    cycle = Cycle(
-        participant_id=participant.id,
-        number=plan.cycles[-1].number + 1,
-        planned_start=calendar.planned_next_start(plan),
-        confirmed_start=start_date,
-        confirmed_by=actor.id,
-        confirmed_at=now,
-    )
-    session.add(cycle)
-    session.flush()
-    _record(
-        session,
-        actor,
-        "cycle.confirm",
-        cycle,
-        participant,
-        now=now,
-        after=audit.snapshot(cycle),
-        reason=reason or f"cycle {cycle.number} day 1 given",
-    )
-    return cycle
-
-
 def add_hold(
     session: Session,
     actor: Actor,
@@ -151,7 +102,7 @@ def add_hold(
     now: datetime,
 ) -> Hold:
     """Order a hold from ``start_date`` to ``end_date`` (inclusive; open-ended when None)."""
-    participant = _on_treatment(session, actor, participant_id, INVESTIGATOR_ROLES)
+    participant = on_treatment(session, actor, participant_id, INVESTIGATOR_ROLES)
     plan = load_plan(session, participant)
     error = calendar.check_hold(plan, start_date, end_date)
     if error:
@@ -170,7 +121,7 @@ def add_hold(
     )
     session.add(hold)
     session.flush()
-    _record(
+    record_row(
         session, actor, "hold.create", hold, participant, now=now, after=audit.snapshot(hold), reason=reason
     )
     return hold
@@ -187,7 +138,7 @@ def end_hold(
     now: datetime,
 ) -> Hold:
     """Set (or correct) the last held day of a hold."""
-    participant = _on_treatment(session, actor, participant_id, INVESTIGATOR_ROLES)
+    participant = on_treatment(session, actor, participant_id, INVESTIGATOR_ROLES)
     hold = session.get(Hold, hold_id)
     if hold is None or hold.participant_id != participant.id:
         raise NotFound("hold not found")
@@ -225,7 +176,7 @@ def change_dose(
     now: datetime,
 ) -> DoseChange:
     """Record a new dose level from ``effective_date`` on."""
-    participant = _on_treatment(session, actor, participant_id, INVESTIGATOR_ROLES)
+    participant = on_treatment(session, actor, participant_id, INVESTIGATOR_ROLES)
     plan = load_plan(session, participant)
     treatment = protocol_of(participant).treatment
     error = calendar.check_dose_change(plan, treatment, effective_date, dose_mg)
@@ -247,7 +198,7 @@ def change_dose(
     )
     session.add(change)
     session.flush()
-    _record(
+    record_row(
         session,
         actor,
         "dose_change.create",
@@ -271,7 +222,7 @@ def discontinue(
         if plan.discontinued_on is not None:
             raise Conflict(error)
         raise Invalid({"date": error})
-    _not_in_future(participant, on, "date", now)
+    not_in_future(participant, on, "date", now)
     before = audit.snapshot(participant)
     participant.discontinued_on = on
     participant.discontinuation_reason = reason

@@ -88,15 +88,24 @@ def test_delayed_cycle_leaves_days_awaiting_and_no_dose_expected(app, client, wo
     assert after["2026-10-25"]["cycle"] == 2
 
 
-def test_a_cycle_before_the_previous_dosing_days_ended_is_409(app, client, world):
-    patient(app, world, "t", c1d1=date(2026, 10, 1))
+def test_a_cycle_earlier_than_planned_minus_the_window_is_422_and_a_repeat_is_409(app, client, world):
+    """CLINICAL.md: a start earlier than the planned day minus the protocol's window (2 days) is refused."""
+    patient(app, world, "t", c1d1=date(2026, 10, 1))  # cycle 2 planned 10-22: the earliest is 10-20
     with at("2026-10-20T03:00:00Z"):
-        early = post(client, world, "t", "cycles", start_date="2026-10-14")
-        ok = post(client, world, "t", "cycles", start_date="2026-10-15")
-        again = post(client, world, "t", "cycles", start_date="2026-10-16")
-    assert early.status_code == 409 and "doses until 2026-10-14" in early.json["message"]
-    assert ok.status_code == 201
-    assert again.status_code == 409
+        dosing = post(client, world, "t", "cycles", start_date="2026-10-14")
+        day_16 = post(client, world, "t", "cycles", start_date="2026-10-16")
+        day_19 = post(client, world, "t", "cycles", start_date="2026-10-19")
+        ok = post(client, world, "t", "cycles", start_date="2026-10-20")
+        again = post(client, world, "t", "cycles", start_date="2026-10-20")
+    assert dosing.status_code == 422
+    assert "doses until 2026-10-14" in dosing.json["errors"]["json"]["start_date"][0]
+    for early in (day_16, day_19):
+        message = early.json["errors"]["json"]["start_date"][0]
+        assert early.status_code == 422
+        assert "planned for 2026-10-22 and may start at most 2 day(s) earlier (from 2026-10-20)" in message
+        assert "would cut cycle 1's break short" in message
+    assert ok.status_code == 201 and ok.json["confirmed_late_days"] == []
+    assert again.status_code == 409 and "already confirmed" in again.json["message"]
 
 
 def test_cycle_start_in_the_future_or_before_c1d1_is_422(app, client, world):

@@ -306,3 +306,17 @@ def test_overall_is_the_sum_of_the_cycles() -> None:
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError, match="now must be timezone-aware"):
         compute_adherence(make_plan(JAN), {}, datetime(2026, 2, 1), SHANGHAI, SKB.entry, 80)
+
+
+def test_days_confirmed_late_by_the_site_are_left_out_unless_logged() -> None:
+    """Cycle 2 confirmed on 01-29 for 01-26 (08:00 doses): 01-26..01-28 were never announced in time."""
+    cycles = (CycleStart(1, d(1, 5)), CycleStart(2, d(1, 26), late_through=d(1, 28)))
+    plan = TreatmentPlan(SKB.treatment, d(1, 5), 8.0, cycles)
+    records = {**taken(d(1, 5), d(1, 18)), **entry(d(1, 27)), **entry(d(1, 28), is_taken=False)}
+    records |= taken(d(1, 29), d(1, 30))
+    report = compute_adherence(plan, records, utc(2026, 1, 31, 6), SHANGHAI, SKB.entry, 80)
+    cycle2 = report.cycles[1]
+    # 01-26 unlogged: left out; 01-27 taken and 01-28 not taken were logged: they count
+    assert (cycle2.prescribed, cycle2.taken, cycle2.not_taken, cycle2.not_reported) == (4, 3, 1, 0)
+    assert (cycle2.confirmed_late, cycle2.percent) == (1, 75.0)
+    assert report.overall.confirmed_late == 1 and report.overall.prescribed == 18

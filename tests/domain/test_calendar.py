@@ -202,12 +202,19 @@ def test_cycles_are_ordered_by_number() -> None:
     [
         (SINGLE_CYCLE, d(1, 26), None),
         (SINGLE_CYCLE, d(1, 31), None),
-        (SINGLE_CYCLE, d(1, 19), None),  # early, during the break: allowed
+        # planned 01-26, the protocol's window is 2 days: 01-24 is the first allowed day
+        (SINGLE_CYCLE, d(1, 24), None),
+        (SINGLE_CYCLE, d(1, 23), "may start at most 2 day(s) earlier (from 2026-01-24)"),
+        (SINGLE_CYCLE, d(1, 19), "would cut cycle 1's break short"),
         (SINGLE_CYCLE, d(1, 18), "cycle 1 doses until 2026-01-18"),
         (SINGLE_CYCLE, d(1, 5), "cycle 1 doses until 2026-01-18"),
         (SINGLE_CYCLE, d(1, 4), "before cycle 1 day 1"),
         (DELAYED, d(2, 13), "cycle 2 doses until 2026-02-13"),
-        (DELAYED, d(2, 14), None),
+        (DELAYED, d(2, 18), "planned for 2026-02-21"),  # cycle 2 started 01-31: cycle 3 planned 02-21
+        (DELAYED, d(2, 19), None),
+        # another protocol: 28-day cycles, a 3-day window
+        (make_plan(treatment=OTHER), d(1, 29), "from 2026-01-30"),
+        (make_plan(treatment=OTHER), d(1, 30), None),
         (DISCONTINUED, d(2, 16), "on or after discontinuation"),
         (DISCONTINUED, d(1, 31), "on or after discontinuation"),
     ],

@@ -18,7 +18,7 @@ import time_machine
 from backend.db import db
 from backend.models import StaffUser
 from backend.scheduler.runner import run_all
-from backend.services import treatment
+from backend.services import cycles, treatment
 from backend.services.auth import staff_actor
 from tests.factories import build_world, enrol
 from tests.scheduler.conftest import subscribe
@@ -169,7 +169,7 @@ def _act(app, client, world, what: str, name: str, when: datetime) -> None:  # t
         role = "coordinator" if what == "confirm" else "investigator"
         actor = staff_actor(session.get(StaffUser, world.staff[f"{role}_{site}"]))
         if what == "confirm":
-            treatment.confirm_cycle(session, actor, pid, start_date=C2, now=when)
+            cycles.confirm_cycle(session, actor, pid, start_date=C2, now=when)
         else:
             treatment.add_hold(
                 session, actor, pid, start_date=HOLD[0], end_date=HOLD[1], reason="grade 3 AE", now=when

@@ -6,7 +6,7 @@
 import { h } from './dom.js';
 import { t, formatDate } from './i18n.js';
 
-const RECORDED = ['taken', 'not_taken', 'not_reported'];
+const RECORDED = ['taken', 'not_taken', 'not_reported', 'confirmed_late'];
 
 /**
  * Whether a day or dose log carries the `late` flag (`flags: ["late"]`, or `late: true`).
@@ -20,8 +20,8 @@ export function isLate(record) {
 /**
  * The marker for a day: what is shown (status once recorded, else the phase).
  * @param {{phase: string, status: string}} day
- * @returns {string} one of taken, not_taken, not_reported, pending, before, break, hold,
- *   awaiting_cycle, off_treatment
+ * @returns {string} one of taken, not_taken, not_reported, confirmed_late, pending, before, break,
+ *   hold, awaiting_cycle, off_treatment
  */
 export function dayMarker(day) {
   if (RECORDED.includes(day.status)) return day.status;
@@ -46,6 +46,8 @@ function dayLabel(day) {
   if (day.cycle) parts.push(t('calendar.cycle_day', { cycle: day.cycle, day: day.cycle_day }));
   parts.push(day.before_treatment ? t('phase.before') : t(`phase.${day.phase}`));
   if (RECORDED.includes(day.status)) parts.push(t(`status.${day.status}`));
+  // a logged day the site confirmed late still says so (the patient was not told in time)
+  if (day.confirmed_late && day.status !== 'confirmed_late') parts.push(t('status.confirmed_late'));
   if (isLate(day)) parts.push(t('status.late'));
   return parts.join(', ');
 }
@@ -93,7 +95,7 @@ export function renderCalendar(allDays, { today, start = null, onSelect, canSele
 }
 
 function renderLegend() {
-  const markers = ['taken', 'not_taken', 'not_reported', 'pending', 'break', 'hold', 'awaiting_cycle', 'off_treatment'];
+  const markers = ['taken', 'not_taken', 'not_reported', 'confirmed_late', 'pending', 'break', 'hold', 'awaiting_cycle', 'off_treatment'];
   return h(
     'dl',
     { class: 'calendar-legend' },

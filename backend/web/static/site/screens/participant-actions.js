@@ -5,7 +5,7 @@
  * @module site/screens/participant-actions
  */
 import { h } from '../../common/dom.js';
-import { t } from '../../common/i18n.js';
+import { t, formatDate } from '../../common/i18n.js';
 import { field, showErrors, clearErrors } from '../../common/forms.js';
 import { atLocalTime, isoInstant } from '../../common/dates.js';
 import { call } from '../api.js';
@@ -21,11 +21,29 @@ function control(spec) {
   return h('input', { type: spec.type, name: spec.name, required: spec.required, step: spec.type === 'number' ? 'any' : null });
 }
 
-function actionForm({ id, title, fields, send, onDone }) {
+/**
+ * An action form. `preview(values)`, when given, runs whenever a field changes and returns a note
+ * shown above the button (its API field errors go next to the fields).
+ */
+function actionForm({ id, title, fields, send, onDone, preview }) {
   const status = h('p', { role: 'status' });
+  const note = h('p', { class: 'hint action-preview', 'aria-live': 'polite' });
   const form = h('form', { id, class: 'action-form', novalidate: true },
     ...fields.map((spec) => field(t(`site.field.${spec.name}`) + (spec.required ? '' : ` ${t('site.optional')}`), control(spec))),
+    preview ? note : null,
     h('button', { type: 'submit', class: 'button-primary', text: title }));
+  if (preview) {
+    form.addEventListener('change', async () => {
+      clearErrors(form);
+      note.textContent = '';
+      const values = Object.fromEntries(fields.map((spec) => [spec.name, form.elements.namedItem(spec.name).value.trim()]));
+      try {
+        note.textContent = await preview(values);
+      } catch (error) {
+        showErrors(form, error);
+      }
+    });
+  }
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -44,6 +62,7 @@ function actionForm({ id, title, fields, send, onDone }) {
     try {
       await send(values);
       form.reset();
+      note.textContent = '';
       status.textContent = t('site.saved');
       onDone();
     } catch (error) {
@@ -51,6 +70,17 @@ function actionForm({ id, title, fields, send, onDone }) {
     }
   });
   return h('details', { class: 'action' }, h('summary', { text: title }), form, status);
+}
+
+/**
+ * What a cycle confirmation does to days already past (CLINICAL.md: the site sees it before it
+ * confirms): the dosing days the patient was never told about, or that there are none.
+ * @param {{confirmed_late_days: string[]}} result the preview
+ * @returns {string}
+ */
+function lateDaysNote({ confirmed_late_days: days }) {
+  if (!days.length) return t('site.cycle.no_late_days');
+  return t('site.cycle.late_days', { days: days.map((day) => formatDate(day)).join(', ') });
 }
 
 /**
@@ -65,6 +95,10 @@ export function renderActions(participant, onDone) {
     actionForm({
       id: 'confirm-cycle', title: t('site.action.confirm_cycle'), onDone,
       fields: [{ name: 'start_date', type: 'date', required: true }],
+      // before confirming: refused dates, and the days a past date makes "confirmed late"
+      preview: async ({ start_date: start }) => (start
+        ? lateDaysNote(await call('GET', `${base}/cycles/preview?start_date=${encodeURIComponent(start)}`))
+        : ''),
       send: (values) => call('POST', `${base}/cycles`, values),
     }),
     actionForm({

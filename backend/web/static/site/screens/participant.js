@@ -14,7 +14,8 @@ import { renderBloodPressure } from '../bpchart.js';
 import { renderValue } from '../values.js';
 import { renderActions } from './participant-actions.js';
 
-const ADHERENCE_COLUMNS = ['prescribed', 'taken', 'not_taken', 'not_reported', 'late', 'deviations', 'percent'];
+// confirmed_late: dosing days the site confirmed late, unlogged, left out of prescribed and the percentage
+const ADHERENCE_COLUMNS = ['prescribed', 'taken', 'not_taken', 'not_reported', 'late', 'deviations', 'confirmed_late', 'percent'];
 
 function section(id, title, loader) {
   const body = h('div', { class: 'section-body' }, h('p', { text: t('site.loading') }));
