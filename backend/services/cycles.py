@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.domain import calendar, diary
@@ -127,8 +128,11 @@ def confirm_cycle(
         confirmed_at=now,
         confirmed_late_through=max(preview.confirmed_late_days, default=None),
     )
-    session.add(cycle)
-    session.flush()
+    try:
+        with session.begin_nested():  # two sites' clicks at once: one wins, the other gets a 409
+            session.add(cycle)
+    except IntegrityError:
+        raise Conflict(f"cycle {preview.number} was confirmed meanwhile; reload to see it") from None
     late = ", ".join(day.isoformat() for day in preview.confirmed_late_days)
     record_row(
         session,

@@ -108,6 +108,30 @@ def test_a_cycle_earlier_than_planned_minus_the_window_is_422_and_a_repeat_is_40
     assert again.status_code == 409 and "already confirmed" in again.json["message"]
 
 
+def test_a_confirmation_that_lost_a_race_is_409_not_500(app, client, world, monkeypatch):
+    """Two confirmations read the same plan; the second insert meets the first's row."""
+    from dataclasses import replace
+
+    from backend.services import cycles
+
+    patient(app, world, "t", c1d1=date(2026, 10, 1))
+    with at("2026-10-22T03:00:00Z"):
+        first = post(client, world, "t", "cycles", start_date="2026-10-22")
+        real = cycles.load_plan
+
+        def stale(session, participant):  # the plan as read before the first confirmation
+            plan = real(session, participant)
+            return replace(plan, cycles=plan.cycles[:1])
+
+        monkeypatch.setattr(cycles, "load_plan", stale)
+        second = post(client, world, "t", "cycles", start_date="2026-10-22")
+    assert first.status_code == 201
+    assert second.status_code == 409 and "confirmed meanwhile" in second.json["message"]
+    pid = world.participants["t"]
+    listed = client.get(f"/api/v1/participants/{pid}/cycles", headers=world.headers("monitor"))
+    assert [c["number"] for c in listed.json] == [1, 2]
+
+
 def test_cycle_start_in_the_future_or_before_c1d1_is_422(app, client, world):
     patient(app, world, "t", c1d1=date(2026, 10, 1))
     with at("2026-10-22T03:00:00Z"):
