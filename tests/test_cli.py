@@ -55,11 +55,11 @@ def test_seed_demo_twice_keeps_records_and_refreshes_credentials(app):
     assert first != second  # new passwords and codes
 
 
-def test_flask_db_upgrade_creates_a_database_from_nothing(tmp_path):
+def test_flask_db_upgrade_creates_a_database_from_nothing(tmp_path, database_url):
     if IS_POSTGRES:
-        url = os.environ[
-            "TEST_DATABASE_URL"
-        ]  # the per-run database is already at head; upgrade is a no-op there
+        # this run's own database, already at head (upgrade is a no-op there); never the shared
+        # TEST_DATABASE_URL database, which parallel runs of other branches stamp with their heads
+        url = database_url
     else:
         url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path / "instance")}
