@@ -20,12 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.domain import calendar, diary
-from backend.domain.calendar import CycleStart
-from backend.models import Cycle, Participant
+from backend.domain.calendar import CycleStart, TreatmentPlan
+from backend.models import Cycle, DoseLog, Participant
 from backend.services import audit
 from backend.services.actors import Actor
+from backend.services.diary import LATE
 from backend.services.errors import Conflict, Invalid
-from backend.services.plans import load_plan, protocol_of
+from backend.services.plans import load_plan, local_today, protocol_of
 from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role
 from backend.services.treatment import not_in_future, on_treatment, record_row
 
@@ -67,7 +68,7 @@ class CycleConfirmation:
 
 def _cycle_preview(
     session: Session, actor: Actor, participant_id: str, start_date: date, now: datetime
-) -> tuple[Participant, CyclePreview]:
+) -> tuple[Participant, TreatmentPlan, CyclePreview]:
     """Validate confirming the next cycle on ``start_date`` and work out its late days.
 
     422 naming ``start_date`` for a start before C1D1, in the future, before the previous
@@ -94,14 +95,14 @@ def _cycle_preview(
         start_date=start_date,
         confirmed_late_days=late,
     )
-    return participant, preview
+    return participant, confirmed, preview
 
 
 def preview_cycle(
     session: Session, actor: Actor, participant_id: str, *, start_date: date, now: datetime
 ) -> CyclePreview:
     """What confirming the next cycle on ``start_date`` would do (same checks, nothing written)."""
-    return _cycle_preview(session, actor, participant_id, start_date, now)[1]
+    return _cycle_preview(session, actor, participant_id, start_date, now)[2]
 
 
 def confirm_cycle(
@@ -118,7 +119,7 @@ def confirm_cycle(
     A confirmation for a past date stores the last day it made a dosing day the patient was
     never told about; those days (listed in the result) are "confirmed late by the site".
     """
-    participant, preview = _cycle_preview(session, actor, participant_id, start_date, now)
+    participant, confirmed, preview = _cycle_preview(session, actor, participant_id, start_date, now)
     cycle = Cycle(
         participant_id=participant.id,
         number=preview.number,
@@ -145,4 +146,45 @@ def confirm_cycle(
         reason=(reason or f"cycle {cycle.number} day 1 given")
         + (f"; confirmed late by the site: {late}" if late else ""),
     )
+    _reflag_logged_days(session, actor, participant, confirmed, cycle, now)
     return CycleConfirmation(cycle, preview.confirmed_late_days)
+
+
+def _reflag_logged_days(
+    session: Session, actor: Actor, participant: Participant, plan: TreatmentPlan, cycle: Cycle, now: datetime
+) -> None:
+    """Entries the patient logged on days this confirmation makes dosing days lose their deviation.
+
+    An intake logged while the cycle was unconfirmed was flagged ``awaiting_cycle_intake``; once
+    the site confirms that the cycle had started, the same intake is the prescribed dose. Each
+    changed entry is audited (system re-evaluation, with the confirmation as its reason).
+    """
+    logs = session.scalars(
+        select(DoseLog).where(
+            DoseLog.participant_id == participant.id,
+            DoseLog.local_date >= cycle.confirmed_start,
+            DoseLog.local_date <= local_today(participant, now),
+        )
+    )
+    for log in logs:
+        day = calendar.day_info(plan, log.local_date)
+        deviations = list(diary.deviation_flags(day, log.taken, log.dose_mg))
+        notes = [flag for flag in log.flags if flag not in diary.DEVIATION_CODES and flag != LATE]
+        flags = ([LATE] if log.is_late else []) + deviations + notes  # the diary's own order
+        if flags == list(log.flags):
+            continue
+        before = audit.snapshot(log)
+        log.flags, log.is_deviation, log.version = flags, bool(deviations), log.version + 1
+        audit.record_change(
+            session,
+            actor,
+            "dose_log.update",
+            "dose_log",
+            log,
+            before,
+            now=now,
+            reason=f"cycle {cycle.number} confirmed from {cycle.confirmed_start}: "
+            f"{log.local_date.isoformat()} is a dosing day",
+            participant_id=participant.id,
+            site_id=participant.site_id,
+        )

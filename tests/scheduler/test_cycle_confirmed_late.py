@@ -117,3 +117,31 @@ def test_yesterday_confirmed_late_and_unlogged_is_not_a_missed_dose(app, client,
     tick(app, utc(2026, 10, 24, 4, 5))
     tick(app, utc(2026, 10, 24, 4, 5) + timedelta(minutes=5))
     assert dose_alerts(app) == []
+
+
+def test_an_intake_logged_before_the_confirmation_is_no_longer_a_deviation(app, client, world):
+    """The patient took Thursday's dose after the infusion; the site confirms on Saturday."""
+    pid = patient(app, world, "t", c1d1=C1D1)
+    with at("2026-10-22T01:00:00Z"):
+        logged = put(client, world, "t", "2026-10-22", taken=True)
+    assert logged.json["flags"] == ["awaiting_cycle_intake"] and logged.json["deviation"] is True
+    with at("2026-10-24T03:00:00Z"):
+        confirmed = cycles(client, world, pid, start_date="2026-10-22")
+        entry = client.get(
+            f"/api/v1/participants/{pid}/doses/2026-10-22", headers=world.headers("monitor")
+        ).json
+        events = client.get(f"/api/v1/participants/{pid}/audit", headers=world.headers("monitor")).json
+        report = client.get(f"/api/v1/participants/{pid}/adherence", headers=world.headers("monitor")).json
+    assert confirmed.json["confirmed_late_days"] == ["2026-10-22", "2026-10-23"]
+    assert (entry["flags"], entry["deviation"], entry["version"]) == ([], False, 2)
+    [reflag] = [e for e in events if e["action"] == "dose_log.update"]
+    assert reflag["before"] == {"flags": ["awaiting_cycle_intake"], "is_deviation": True, "version": 1}
+    assert reflag["reason"] == "cycle 2 confirmed from 2026-10-22: 2026-10-22 is a dosing day"
+    cycle2 = report["cycles"][1]
+    # Thursday was logged: it counts (taken); Friday was not: confirmed late, left out
+    assert (cycle2["prescribed"], cycle2["taken"], cycle2["deviations"], cycle2["confirmed_late"]) == (
+        1,
+        1,
+        0,
+        1,
+    )
