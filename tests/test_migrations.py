@@ -13,10 +13,8 @@ def _triggers(engine) -> set[str]:  # type: ignore[no-untyped-def]
         return set(conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
 
 
-def test_0002_gives_existing_participants_a_plan_token_and_goes_back(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    ops.upgrade(url, "0001")
-    engine = create_engine(url)
+def _site_and_participants(engine, *ids: str) -> None:  # type: ignore[no-untyped-def]
+    """A site and participants as an old schema holds them (only the columns 0001 had)."""
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -24,16 +22,23 @@ def test_0002_gives_existing_participants_a_plan_token_and_goes_back(tmp_path: P
                 "VALUES ('s', 'Site', 'S', 'Asia/Shanghai', '[]', '2026-10-01 00:00:00')"
             )
         )
-        for pid in ("p1", "p2"):
+        for pid in ids:
             conn.execute(
                 text(
                     "INSERT INTO participants (id, site_id, study_id, timezone, language, reminder_time, "
                     "bp_reminder_time, status, protocol_ref, c1d1, initial_dose_mg, created_at, updated_at) "
-                    "VALUES (:id, 's', :id, 'Asia/Shanghai', 'en', '08:00:00', '08:00:00', 'active', "
+                    "VALUES (:id, 's', :id, 'Asia/Shanghai', 'en', '08:00:00', '08:00:00', 'on_treatment', "
                     "'SKB264-ANLO@1', '2026-10-01', 8, '2026-10-01 00:00:00', '2026-10-01 00:00:00')"
                 ),
                 {"id": pid},
             )
+
+
+def test_0002_gives_existing_participants_a_plan_token_and_goes_back(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    ops.upgrade(url, "0001")
+    engine = create_engine(url)
+    _site_and_participants(engine, "p1", "p2")
 
     ops.upgrade(url)
     with engine.connect() as conn:
@@ -56,21 +61,7 @@ def test_0003_adds_an_empty_baseline_and_grading_evidence_and_goes_back(tmp_path
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     ops.upgrade(url, "0002")
     engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO sites (id, name, code, timezone, alert_emails, created_at) "
-                "VALUES ('s', 'Site', 'S', 'Asia/Shanghai', '[]', '2026-10-01 00:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO participants (id, site_id, study_id, timezone, language, reminder_time, "
-                "bp_reminder_time, status, protocol_ref, c1d1, initial_dose_mg, created_at, updated_at) "
-                "VALUES ('p', 's', 'p', 'Asia/Shanghai', 'en', '08:00:00', '08:00:00', 'on_treatment', "
-                "'SKB264-ANLO@1', '2026-10-01', 8, '2026-10-01 00:00:00', '2026-10-01 00:00:00')"
-            )
-        )
+    _site_and_participants(engine, "p")
     ops.upgrade(url, "0003")
     with engine.connect() as conn:
         row = conn.execute(text("SELECT baseline_sbp, baseline_dbp FROM participants")).one()
@@ -88,21 +79,8 @@ def test_0004_adds_confirmed_late_through_to_cycles_and_keeps_their_triggers(tmp
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     ops.upgrade(url, "0003")
     engine = create_engine(url)
+    _site_and_participants(engine, "p")
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO sites (id, name, code, timezone, alert_emails, created_at) "
-                "VALUES ('s', 'Site', 'S', 'Asia/Shanghai', '[]', '2026-10-01 00:00:00')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO participants (id, site_id, study_id, timezone, language, reminder_time, "
-                "bp_reminder_time, status, protocol_ref, c1d1, initial_dose_mg, created_at, updated_at) "
-                "VALUES ('p', 's', 'p', 'Asia/Shanghai', 'en', '08:00:00', '08:00:00', 'on_treatment', "
-                "'SKB264-ANLO@1', '2026-10-01', 8, '2026-10-01 00:00:00', '2026-10-01 00:00:00')"
-            )
-        )
         conn.execute(
             text(
                 "INSERT INTO cycles (id, participant_id, number, planned_start, confirmed_start) "
