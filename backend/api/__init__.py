@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
         auth,
         device,
         diary,
+        exports,
         health,
         participants,
         push,
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
         push,
         reports,
         alerts,
+        exports,
     ):
         api.register_blueprint(module.blp)
     app.extensions["smorest_api"] = api

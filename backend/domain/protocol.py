@@ -106,6 +106,19 @@ class SymptomRules:
 
 
 @dataclass(frozen=True)
+class SdtmCoding:
+    """How the oral drug is described in exported trial datasets (SDTM EC, FHIR, ODM).
+
+    Optional section ``[sdtm]``: without it the treatment name is the drug name in capitals and
+    the dose form and route are left empty rather than guessed.
+    """
+
+    treatment: str
+    dose_form: str | None = None
+    route: str | None = None
+
+
+@dataclass(frozen=True)
 class Protocol:
     """One version of one trial protocol, fully validated."""
 
@@ -120,6 +133,7 @@ class Protocol:
     alerts: AlertRules
     bp: BpRules
     symptoms: SymptomRules
+    sdtm: SdtmCoding | None = None
 
     @property
     def ref(self) -> str:
@@ -189,7 +203,7 @@ class _Section:
 
 def parse_protocol(raw: Mapping[str, Any]) -> Protocol:
     """Validate a parsed TOML document and build a :class:`Protocol`."""
-    known = {"protocol", "treatment", "entry", "reminders", "adherence", "alerts", "bp", "symptoms"}
+    known = {"protocol", "treatment", "entry", "reminders", "adherence", "alerts", "bp", "symptoms", "sdtm"}
     for name in raw:
         if name not in known:
             raise ProtocolError(f"[{name}]: unknown section")
@@ -281,6 +295,7 @@ def parse_protocol(raw: Mapping[str, Any]) -> Protocol:
     s.finish()
 
     return Protocol(
+        sdtm=_sdtm_coding(raw, drug),
         key=key,
         version=version,
         title=title,
@@ -293,6 +308,20 @@ def parse_protocol(raw: Mapping[str, Any]) -> Protocol:
         bp=bp,
         symptoms=symptoms,
     )
+
+
+def _sdtm_coding(raw: Mapping[str, Any], drug: str) -> SdtmCoding:
+    """The optional ``[sdtm]`` section: ECTRT, ECDOSFRM and ECROUTE as the sponsor codes them."""
+    if "sdtm" not in raw:
+        return SdtmCoding(treatment=drug.upper())
+    section = _Section(raw, "sdtm")
+    coding = SdtmCoding(
+        treatment=section.str("treatment"),
+        dose_form=section.str("dose_form"),
+        route=section.str("route"),
+    )
+    section.finish()
+    return coding
 
 
 def load_protocol_file(path: Path) -> Protocol:
