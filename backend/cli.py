@@ -63,9 +63,10 @@ def seed_demo() -> None:
 
 def init_app(app: Flask) -> None:
     """Register every command on ``app``."""
+    from backend.cli_export import export_group
     from backend.scheduler.cli import COMMANDS as SCHEDULER_COMMANDS
 
-    for command in (db_group, create_admin, seed_demo, *SCHEDULER_COMMANDS):
+    for command in (db_group, create_admin, seed_demo, export_group, *SCHEDULER_COMMANDS):
         app.cli.add_command(command)
 
 

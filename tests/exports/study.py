@@ -55,7 +55,9 @@ EX1_ENTRIES = sorted(
 def reduced_protocol(tmp_path, monkeypatch):
     """SKB264-ANLO v2 allowing 6 mg, known to every service next to the shipped protocols."""
     source = (protocol_module.PROTOCOL_DIR / "skb264-anlo.v1.toml").read_text(encoding="utf-8")
-    v2 = source.replace("version = 1", "version = 2").replace("allowed_dose_mg = [8]", "allowed_dose_mg = [8, 6]")
+    v2 = source.replace("version = 1", "version = 2").replace(
+        "allowed_dose_mg = [8]", "allowed_dose_mg = [8, 6]"
+    )
     (tmp_path / "skb264-anlo.v2.toml").write_text(v2, encoding="utf-8")
     shipped = protocol_module._registry
 
@@ -85,14 +87,24 @@ def _staff_post(client, world, who, path, staff, **body):
 
 
 def _bp(client, world, who, measured_at, systolic, diastolic, pulse=None, sitting=None):
-    body = {"client_id": _uuid(f"{who}{measured_at}"), "measured_at": measured_at,
-            "systolic": systolic, "diastolic": diastolic, "pulse": pulse, "sitting_id": sitting}
+    body = {
+        "client_id": _uuid(f"{who}{measured_at}"),
+        "measured_at": measured_at,
+        "systolic": systolic,
+        "diastolic": diastolic,
+        "pulse": pulse,
+        "sitting_id": sitting,
+    }
     return _ok(client.post("/api/v1/me/bp-readings", json=body, headers=world.headers(who)))
 
 
 def _symptoms(client, world, who, reported_at, answers, temperature=None):
-    body = {"client_id": _uuid(f"{who}{reported_at}"), "reported_at": reported_at,
-            "answers": answers, "temperature_c": temperature}
+    body = {
+        "client_id": _uuid(f"{who}{reported_at}"),
+        "reported_at": reported_at,
+        "answers": answers,
+        "temperature_c": temperature,
+    }
     return _ok(client.post("/api/v1/me/symptom-reports", json=body, headers=world.headers(who)))
 
 
@@ -105,15 +117,34 @@ def _uuid(seed: str) -> str:
 def _diary_ex1(client, world) -> None:
     for d in EX1_ON_TIME:
         with at(f"{d.isoformat()}T12:00:00Z"):  # 20:00 in Shanghai, taken at 08:30
-            _ok(put(client, world, "ex1", d.isoformat(), taken=True, taken_at=f"{d.isoformat()}T00:30:00Z",
-                    vomited_after=d.day == 3))
+            _ok(
+                put(
+                    client,
+                    world,
+                    "ex1",
+                    d.isoformat(),
+                    taken=True,
+                    taken_at=f"{d.isoformat()}T00:30:00Z",
+                    vomited_after=d.day == 3,
+                )
+            )
     with at("2026-09-05T12:00:00Z"):
         _ok(put(client, world, "ex1", "2026-09-05", taken=False, missed_reason="forgot"))
     with at("2026-09-07T06:00:00Z"):  # 14:00 the next day: after the 12:00 window, late
         _ok(put(client, world, "ex1", "2026-09-06", taken=True))
     with at("2026-09-12T02:00:00Z"):  # more than 72 h after 09-08 ended: the site enters it
-        _ok(site_put(client, world, "ex1", "coordinator_a", "2026-09-08", taken=True,
-                     reason="patient called the site", source_detail="phone call"))
+        _ok(
+            site_put(
+                client,
+                world,
+                "ex1",
+                "coordinator_a",
+                "2026-09-08",
+                taken=True,
+                reason="patient called the site",
+                source_detail="phone call",
+            )
+        )
     with at("2026-09-16T12:00:00Z"):  # cycle day 16: a break day
         _ok(put(client, world, "ex1", "2026-09-16", taken=True))
 
@@ -125,11 +156,27 @@ def _treatment_ex1(client, world) -> None:
         with at(f"{d.isoformat()}T12:00:00Z"):
             _ok(put(client, world, "ex1", d.isoformat(), taken=True))
     with at("2026-09-28T13:00:00Z"):
-        _staff_post(client, world, "ex1", "holds", "investigator_a", start_date="2026-09-29",
-                    end_date="2026-10-02", reason="grade 2 hypertension")
+        _staff_post(
+            client,
+            world,
+            "ex1",
+            "holds",
+            "investigator_a",
+            start_date="2026-09-29",
+            end_date="2026-10-02",
+            reason="grade 2 hypertension",
+        )
     with at("2026-10-02T02:00:00Z"):
-        _staff_post(client, world, "ex1", "dose-changes", "investigator_a",
-                    effective_date=SIX_MG_FROM.isoformat(), dose_mg=6, reason="dose reduction after hold")
+        _staff_post(
+            client,
+            world,
+            "ex1",
+            "dose-changes",
+            "investigator_a",
+            effective_date=SIX_MG_FROM.isoformat(),
+            dose_mg=6,
+            reason="dose reduction after hold",
+        )
     for d in days(SIX_MG_FROM, date(2026, 10, 8)):
         with at(f"{d.isoformat()}T12:00:00Z"):
             _ok(put(client, world, "ex1", d.isoformat(), taken=True))
@@ -150,18 +197,40 @@ def _reports_ex1(client, world) -> dict[str, str]:
         _bp(client, world, "ex1", "2026-09-20T01:00:00Z", 165, 102, sitting=_uuid("s3"))
         review = _bp(client, world, "ex1", "2026-09-20T01:06:00Z", 162, 101, sitting=_uuid("s3"))
     with at("2026-09-03T11:00:00Z"):
-        _symptoms(client, world, "ex1", "2026-09-03T11:00:00Z",
-                  {"nausea_frequency": 2, "nausea_severity": 1, "cough_severity": 0}, 37.2)
+        _symptoms(
+            client,
+            world,
+            "ex1",
+            "2026-09-03T11:00:00Z",
+            {"nausea_frequency": 2, "nausea_severity": 1, "cough_severity": 0},
+            37.2,
+        )
     with at("2026-09-12T11:00:00Z"):
-        fever = _symptoms(client, world, "ex1", "2026-09-12T11:00:00Z",
-                          {"fever_chills_presence": 1, "fatigue_severity": 0}, 38.4)
+        fever = _symptoms(
+            client,
+            world,
+            "ex1",
+            "2026-09-12T11:00:00Z",
+            {"fever_chills_presence": 1, "fatigue_severity": 0},
+            38.4,
+        )
     urgent = fever["alerts"][0]["id"]
     with at("2026-09-12T11:20:00Z"):
-        _ok(client.post(f"/api/v1/alerts/{urgent}/acknowledge", json={"note": "calling"},
-                        headers=world.headers("coordinator_a")))
+        _ok(
+            client.post(
+                f"/api/v1/alerts/{urgent}/acknowledge",
+                json={"note": "calling"},
+                headers=world.headers("coordinator_a"),
+            )
+        )
     with at("2026-09-12T13:00:00Z"):
-        _ok(client.post(f"/api/v1/alerts/{urgent}/resolve", json={"note": "seen in clinic"},
-                        headers=world.headers("investigator_a")))
+        _ok(
+            client.post(
+                f"/api/v1/alerts/{urgent}/resolve",
+                json={"note": "seen in clinic"},
+                headers=world.headers("investigator_a"),
+            )
+        )
     return {"urgent": urgent, "review": review["alert"]["id"]}
 
 
@@ -181,5 +250,7 @@ def seed_study(app, client, world, protocol_ref: str) -> Study:
         for d in ("2026-10-06", "2026-10-07"):
             _ok(put(client, world, "ex3", d, taken=True))
         _bp(client, world, "ex3", "2026-10-07T17:00:00Z", 132, 84, 66)
-        _symptoms(client, world, "ex3", "2026-10-07T17:30:00Z", {"headache_frequency": 1, "headache_severity": 1})
+        _symptoms(
+            client, world, "ex3", "2026-10-07T17:30:00Z", {"headache_frequency": 1, "headache_severity": 1}
+        )
     return Study(world=world, alerts=alerts)

@@ -86,7 +86,6 @@ def dataset_json_chunks(
         "studyOID": study_oid,
         "metaDataVersionOID": f"MDV.{study_oid}",
         "itemGroupOID": dataset.item_group_oid,
-        "isReferenceData": False,
         "name": dataset.name,
         "label": dataset.label,
         "columns": _columns(dataset),
