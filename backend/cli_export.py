@@ -36,13 +36,19 @@ def _with_filters(command):  # type: ignore[no-untyped-def]
     return command
 
 
+def _in_own_transaction(work):  # type: ignore[no-untyped-def]
+    """Run ``work(session)`` in a transaction of its own and commit it (each audit event)."""
+    with db.session_scope() as session:
+        return work(session)
+
+
 def _run(out: Path, site_id: str | None, start, end, write) -> None:  # type: ignore[no-untyped-def]
-    """Build the filters, run ``write(session, filters, now)`` in one transaction, list the files."""
+    """Build the filters and a target (read-only reader, the system actor), run ``write(target)``."""
     out.mkdir(parents=True, exist_ok=True)
     filters = ExportFilters(site_id, _day(start), _day(end))
     try:
-        with db.session_scope() as session:
-            written = write(session, filters, clock.now())
+        with db.read_only_session() as reader:
+            written = write(files.Target(reader, _in_own_transaction, SYSTEM, filters, clock.now()))
     except ServiceError as error:
         raise click.ClickException(error.message) from None
     for path, rows in written:
@@ -78,7 +84,7 @@ def export_group() -> None:
 def export_sdtm(out, site_id, start, end, domains, formats) -> None:  # type: ignore[no-untyped-def]
     """SDTM-style datasets, one file per dataset and format."""
     keys, fmts = list(domains or DATASETS), list(formats or files.FORMATS)
-    _run(out, site_id, start, end, lambda s, f, now: files.write_datasets(s, SYSTEM, keys, fmts, f, now, out))
+    _run(out, site_id, start, end, lambda target: files.write_datasets(target, keys, fmts, out))
 
 
 @export_group.command("odm")
@@ -86,7 +92,7 @@ def export_sdtm(out, site_id, start, end, domains, formats) -> None:  # type: ig
 @with_appcontext
 def export_odm(out, site_id, start, end) -> None:  # type: ignore[no-untyped-def]
     """The CDISC ODM 1.3.2 document (odm.xml)."""
-    _run(out, site_id, start, end, lambda s, f, now: [files.write_odm(s, SYSTEM, f, now, out)])
+    _run(out, site_id, start, end, lambda target: [files.write_odm(target, out)])
 
 
 @export_group.command("fhir")
@@ -98,7 +104,7 @@ def export_odm(out, site_id, start, end) -> None:  # type: ignore[no-untyped-def
 def export_fhir(out, site_id, start, end, participants) -> None:  # type: ignore[no-untyped-def]
     """One FHIR R4 Bundle per participant (<USUBJID>.fhir.json)."""
     ids = list(participants) or None
-    _run(out, site_id, start, end, lambda s, f, now: files.write_fhir(s, SYSTEM, ids, f, now, out))
+    _run(out, site_id, start, end, lambda target: files.write_fhir(target, ids, out))
 
 
 @export_group.command("all")
@@ -107,11 +113,9 @@ def export_fhir(out, site_id, start, end, participants) -> None:  # type: ignore
 def export_all(out, site_id, start, end) -> None:  # type: ignore[no-untyped-def]
     """Every dataset in both formats, odm.xml and a FHIR Bundle per participant."""
 
-    def write(session, filters, now):  # type: ignore[no-untyped-def]
-        written = files.write_datasets(
-            session, SYSTEM, list(DATASETS), list(files.FORMATS), filters, now, out
-        )
-        written.append(files.write_odm(session, SYSTEM, filters, now, out))
-        return written + files.write_fhir(session, SYSTEM, None, filters, now, out)
+    def write(target):  # type: ignore[no-untyped-def]
+        written = files.write_datasets(target, list(DATASETS), list(files.FORMATS), out)
+        written.append(files.write_odm(target, out))
+        return written + files.write_fhir(target, None, out)
 
     _run(out, site_id, start, end, write)

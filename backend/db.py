@@ -30,6 +30,7 @@ NAMING = {
 }
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
+READ_ONLY = "dosing_diary_read_only"  # execution option of read_only_session()
 
 
 class Base(DeclarativeBase):
@@ -91,7 +92,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # SQLite has no row locks: IMMEDIATE takes the database's write lock when the
             # transaction starts, so SELECT ... FOR UPDATE callers really hold it (writers queue
             # behind each other for up to busy_timeout; WAL readers outside a transaction don't).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # A read-only session (read_only_session) begins DEFERRED: one snapshot, no write lock.
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
@@ -198,6 +201,26 @@ class Database:
         else:
             _run_after_commit(session)
         finally:
+            session.close()
+
+    @contextmanager
+    def read_only_session(self) -> Iterator[Session]:
+        """A session for long read-only work (a streamed export): one snapshot, never a write lock.
+
+        On SQLite a deferred transaction (in WAL mode a reader never blocks the writers, so an
+        export that streams for a minute does not hold up patients' diary entries); on
+        PostgreSQL ``REPEATABLE READ`` and ``READ ONLY`` (every batch of the export sees the same
+        data). Always rolled back: nothing it does is meant to be kept.
+        """
+        session = self.new_session()
+        options: dict[str, Any] = {READ_ONLY: True}
+        if session.get_bind().dialect.name == "postgresql":
+            options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        try:
+            session.connection(execution_options=options)
+            yield session
+        finally:
+            session.rollback()
             session.close()
 
 

@@ -17,6 +17,7 @@ from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import Session
 
 from backend import clock
 from backend.api.access import SECURITY, staff_actor
@@ -55,25 +56,28 @@ def _filters(args: dict[str, Any]) -> ExportFilters:
     return ExportFilters(site_id=args.get("site_id"), start=args.get("from_"), end=args.get("to"))
 
 
+Chunks = Callable[[Session, Tally], Iterator[str]]
+
+
 def _streamed(
-    chunks: Iterator[str], tally: Tally, actor: Actor, export_id: str, finish: dict[str, Any]
+    chunks: Chunks, tally: Tally, actor: Actor, export_id: str, finish: dict[str, Any]
 ) -> Iterator[str]:
-    """Yield ``chunks``; when they stop (done, error or client gone), record how it ended."""
+    """Yield the export read in its own read-only session; when it stops, record how it ended.
+
+    The request's transaction has committed ``export.start`` by the time the first chunk is
+    asked for; the end (complete, or the rows sent before an error or a disconnect) is written
+    in a transaction of its own.
+    """
     try:
-        yield from chunks
+        with db.read_only_session() as reader:
+            yield from chunks(reader, tally)
     finally:
         with db.session_scope() as session:
             events.export_finished(session, actor, export_id, tally=tally, now=clock.now(), **finish)
 
 
-def _respond(
-    chunks: Iterator[str],
-    tally: Tally,
-    actor: Actor,
-    finish: dict[str, Any],
-    mimetype: str,
-    filename: str,
-) -> Response:
+def _respond(chunks: Chunks, actor: Actor, finish: dict[str, Any], mimetype: str, filename: str) -> Response:
+    """Record ``export.start`` in the request's transaction and answer with the streamed body."""
     export_id = events.export_started(
         db.session,
         actor,
@@ -83,7 +87,7 @@ def _respond(
         clock.now(),
         participant_id=finish.get("participant_id"),
     )
-    body = stream_with_context(_streamed(chunks, tally, actor, export_id, finish))
+    body = stream_with_context(_streamed(chunks, Tally(), actor, export_id, finish))
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["X-Export-Id"] = export_id
@@ -114,15 +118,16 @@ class SdtmExport(MethodView):
         now = clock.now()
         filters = _filters(args)
         export = prepare(db.session, actor, dataset(domain), filters, now)
-        tally = Tally()
-        if fmt == "csv":
-            chunks = csv_chunks(export.dataset, export.rows(), tally)
-        else:
-            chunks = dataset_json_chunks(
-                export.dataset, export.rows(), tally, study_oid=odm.study_oid(), now=now
+
+        def chunks(reader: Session, tally: Tally) -> Iterator[str]:
+            if fmt == "csv":
+                return csv_chunks(export.dataset, export.rows(reader), tally)
+            return dataset_json_chunks(
+                export.dataset, export.rows(reader), tally, study_oid=odm.study_oid(), now=now
             )
+
         finish = {"what": f"sdtm.{domain}", "fmt": fmt, "filters": filters}
-        return _respond(chunks, tally, actor, finish, MEDIA[fmt], f"{domain}.{fmt}")
+        return _respond(chunks, actor, finish, MEDIA[fmt], f"{domain}.{fmt}")
 
 
 @blp.route("/exports/odm.xml")
@@ -135,9 +140,8 @@ class OdmExport(MethodView):
         actor = staff_actor()
         filters = _filters(args)
         document = odm.prepare(db.session, actor, filters, clock.now())
-        tally = Tally()
         finish = {"what": "odm", "fmt": "xml", "filters": filters}
-        return _respond(document.chunks(tally), tally, actor, finish, "application/xml", "odm.xml")
+        return _respond(document.chunks, actor, finish, "application/xml", "odm.xml")
 
 
 @blp.route("/participants/<participant_id>/fhir")
@@ -150,7 +154,6 @@ class FhirExport(MethodView):
         actor = staff_actor()
         filters = _filters(args)
         bundle = fhir.prepare(db.session, actor, participant_id, filters, clock.now())
-        tally = Tally()
         finish = {"what": "fhir", "fmt": "json", "filters": filters, "participant_id": bundle.participant_id}
         media = "application/fhir+json; fhirVersion=4.0"
-        return _respond(bundle.chunks(tally), tally, actor, finish, media, f"{bundle.file_stem}.fhir.json")
+        return _respond(bundle.chunks, actor, finish, media, f"{bundle.file_stem}.fhir.json")

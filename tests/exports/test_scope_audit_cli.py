@@ -3,6 +3,8 @@
 import csv
 import io
 import json
+import threading
+import time
 
 import pytest
 from sqlalchemy import select
@@ -124,3 +126,31 @@ def test_cli_export_refuses_bad_filters(app, tmp_path):
         args=["export", "sdtm", "--out", str(tmp_path), "--from", "2026-10-02", "--to", "2026-10-01"]
     )
     assert result.exit_code != 0 and "before from" in result.output
+
+
+def test_a_patient_can_write_while_an_export_is_streaming(app, client, study, monkeypatch):
+    from backend.services.exports import formats
+    from tests.api.test_diary import at, put
+
+    monkeypatch.setattr(formats, "CHUNK_ROWS", 5)
+    r = client.get("/api/v1/exports/sdtm/ec.csv", headers=study.world.headers("monitor"), buffered=False)
+    chunks = iter(r.response)
+    first = next(chunks)  # the export holds its read snapshot open
+    answers = []
+
+    def patient_writes():  # another worker thread, as on a real server
+        with at("2026-11-24T12:00:00Z"):
+            answers.append(
+                put(app.test_client(), study.world, "ex2", "2026-11-24", taken=False, missed_reason="x")
+            )
+
+    worker = threading.Thread(target=patient_writes)
+    started = time.monotonic()
+    worker.start()
+    worker.join(timeout=60)
+    assert answers and answers[0].status_code in (200, 201), answers and answers[0].get_json()
+    assert time.monotonic() - started < 10  # not queued behind the export for the busy timeout
+    rest = b"".join(chunks)
+    r.close()
+    assert b"2026-11-24" not in (first + rest).split(b"SKB264-ANLO-SA-T-ex2")[-1].split(b"\n")[0]
+    assert export_events(app)[-1]["action"] == "export.complete"

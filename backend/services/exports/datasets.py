@@ -65,15 +65,18 @@ class Dataset:
 class DatasetExport:
     """An authorised export of one dataset: the subjects are known, the rows not read yet."""
 
-    session: Session
     dataset: Dataset
     subjects: list[Subject]
     filters: ExportFilters
     now: datetime
 
-    def rows(self) -> Iterator[Row]:
-        """Every row, subject by subject, reading records a batch of subjects at a time."""
-        for records in subject_records(self.session, self.subjects, self.filters, self.dataset.kinds):
+    def rows(self, reader: Session) -> Iterator[Row]:
+        """Every row, subject by subject, read with ``reader`` a batch of subjects at a time.
+
+        ``reader`` is a read-only session of its own (``db.read_only_session()``): the stream
+        outlives the request's transaction and must not hold a write lock while it runs.
+        """
+        for records in subject_records(reader, self.subjects, self.filters, self.dataset.kinds):
             yield from self.dataset.subject_rows(records, self.filters, self.now)
 
 
@@ -82,7 +85,7 @@ def prepare(
 ) -> DatasetExport:
     """Check role, filters and site scope, and find the subjects; nothing is streamed yet."""
     authorise(session, actor, filters)
-    return DatasetExport(session, dataset, subjects(session, actor, filters), filters, now)
+    return DatasetExport(dataset, subjects(session, actor, filters), filters, now)
 
 
 # --- value helpers shared by the dataset modules ---------------------------------------------

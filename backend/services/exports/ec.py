@@ -86,37 +86,45 @@ def regimen(treatment: Treatment) -> str:
     return f"{days} Q{treatment.cycle_length_days}D"
 
 
-def _base(records: SubjectRecords, d: Any, mood: str) -> dict[str, Any]:
-    """The values every EC row of a subject and day shares."""
+def _static(records: SubjectRecords) -> dict[str, Any]:
+    """The values every EC row of a subject shares (worked out once per subject)."""
     subject = records.subject
     treatment = subject.protocol.treatment
     coding = subject.coding
-    info = calendar.day_info(records.plan, d)
-    study_day = subject.study_day(d)
     return {
         "STUDYID": subject.studyid,
         "DOMAIN": "EC",
         "USUBJID": subject.usubjid,
-        "ECGRPID": f"CYCLE {info.cycle}" if info.cycle is not None else None,
         "ECTRT": coding.treatment,
-        "ECMOOD": mood,
         "ECPRESP": "Y",
         "ECDOSU": "mg",
         "ECDOSFRM": coding.dose_form,
         "ECDOSFRQ": FREQUENCIES.get(treatment.doses_per_day, f"{treatment.doses_per_day} TIMES PER DAY"),
         "ECDOSRGM": regimen(treatment),
         "ECROUTE": coding.route,
-        "EPOCH": epoch(subject, d),
-        "ECSTDTC": d.isoformat(),
-        "ECENDTC": d.isoformat(),
+    }
+
+
+def _base(records: SubjectRecords, static: dict[str, Any], d: Any, mood: str) -> dict[str, Any]:
+    """The values every EC row of a subject and day shares."""
+    cycle = calendar.current_cycle(records.plan, d)
+    study_day = records.subject.study_day(d)
+    day = d.isoformat()
+    return {
+        **static,
+        "ECGRPID": f"CYCLE {cycle.number}" if cycle is not None else None,
+        "ECMOOD": mood,
+        "EPOCH": epoch(records.subject, d),
+        "ECSTDTC": day,
+        "ECENDTC": day,
         "ECSTDY": study_day,
         "ECENDY": study_day,
     }
 
 
-def _performed(records: SubjectRecords, log: Any) -> dict[str, Any]:
+def _performed(records: SubjectRecords, static: dict[str, Any], log: Any) -> dict[str, Any]:
     """The PERFORMED row of one diary entry, with its qualifiers under ``_supp``."""
-    row = _base(records, log.local_date, "PERFORMED")
+    row = _base(records, static, log.local_date, "PERFORMED")
     row["ECREFID"] = log.id
     if log.taken:
         dose = log.dose_mg if log.dose_mg is not None else calendar.dose_on(records.plan, log.local_date)
@@ -140,13 +148,14 @@ def _performed(records: SubjectRecords, log: Any) -> dict[str, Any]:
 def ec_records(records: SubjectRecords, filters: ExportFilters, now: datetime) -> list[dict[str, Any]]:
     """A subject's EC rows as dicts, numbered, in date order (SCHEDULED first on a day)."""
     subject = records.subject
+    static = _static(records)
     rows: list[tuple[Any, int, dict[str, Any]]] = []
     for day in calendar.days(records.plan, first_day(subject, filters), last_day(subject, filters, now)):
         if day.is_prescribed:
-            row = _base(records, day.date, "SCHEDULED")
+            row = _base(records, static, day.date, "SCHEDULED")
             row["ECDOSE"] = number(day.expected_dose_mg)
             rows.append((day.date, 0, row))
-    rows.extend((log.local_date, 1, _performed(records, log)) for log in records.dose_logs)
+    rows.extend((log.local_date, 1, _performed(records, static, log)) for log in records.dose_logs)
     rows.sort(key=lambda item: (item[0], item[1]))
     numbered = []
     for seq, (_d, _order, row) in enumerate(rows, start=1):

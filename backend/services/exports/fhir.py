@@ -77,7 +77,6 @@ def _entries(records: SubjectRecords) -> Iterator[dict[str, Any]]:
 class FhirBundle:
     """An authorised FHIR export of one participant; records not read yet."""
 
-    session: Session
     subject: Subject
     filters: ExportFilters
     now: datetime
@@ -92,8 +91,8 @@ class FhirBundle:
         """A file name for the download: the USUBJID."""
         return self.subject.usubjid
 
-    def chunks(self, tally: Tally) -> Iterator[str]:
-        """The Bundle as JSON text, one entry per chunk; ``tally.rows`` counts entries."""
+    def chunks(self, reader: Session, tally: Tally) -> Iterator[str]:
+        """The Bundle as JSON text, one entry per chunk, read with ``reader``; counts entries."""
         head = {
             "resourceType": "Bundle",
             "id": fr.resource_id("bundle", f"{self.participant_id}:{self.now.isoformat()}"),
@@ -102,7 +101,7 @@ class FhirBundle:
             "timestamp": self.now.isoformat(timespec="seconds"),
         }
         yield json.dumps(head, ensure_ascii=False)[:-1] + ', "entry": ['
-        for records in subject_records(self.session, [self.subject], self.filters):
+        for records in subject_records(reader, [self.subject], self.filters):
             for resource in _entries(records):
                 entry = {"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource}
                 yield ("," if tally.rows else "") + "\n" + json.dumps(entry, ensure_ascii=False)
@@ -121,4 +120,4 @@ def prepare(
         raise NotFound("participant not found")
     site = session.get(Site, participant.site_id)
     subject = Subject(participant, site.code if site else "", protocol_of(participant))
-    return FhirBundle(session, subject, filters, now)
+    return FhirBundle(subject, filters, now)

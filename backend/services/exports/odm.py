@@ -143,7 +143,6 @@ def _subject_forms(records: SubjectRecords) -> Iterator[str]:
 class OdmDocument:
     """An authorised ODM export: sites and subjects known, clinical data not read yet."""
 
-    session: Session
     sites: list[Site]
     subjects: list[Subject]
     filters: ExportFilters
@@ -172,13 +171,14 @@ class OdmDocument:
             + f"\n<ClinicalData StudyOID={attr(oid)} MetaDataVersionOID={attr(mdv)}>\n"
         )
 
-    def chunks(self, tally: Tally) -> Iterator[str]:
+    def chunks(self, reader: Session, tally: Tally) -> Iterator[str]:
         """The document in pieces: head and metadata, then one piece per subject, then the end.
 
-        ``tally.rows`` counts forms (diary days, readings, reports, alerts) written.
+        Records are read with ``reader`` (a read-only session); ``tally.rows`` counts the forms
+        (diary days, readings, reports, alerts) written.
         """
         yield self._head()
-        for records in subject_records(self.session, self.subjects, self.filters):
+        for records in subject_records(reader, self.subjects, self.filters):
             subject = records.subject
             forms = list(_subject_forms(records))
             tally.rows += len(forms)
@@ -197,5 +197,5 @@ def prepare(session: Session, actor: Actor, filters: ExportFilters, now: datetim
     """Check role, filters and scope; the document is written by :meth:`OdmDocument.chunks`."""
     authorise(session, actor, filters)
     return OdmDocument(
-        session, sites_in_scope(session, actor, filters), subjects(session, actor, filters), filters, now
+        sites_in_scope(session, actor, filters), subjects(session, actor, filters), filters, now
     )

@@ -63,10 +63,20 @@ TESTS = {
 TABLE_NAMES = {"ctcae-5.0": "CTCAE v5.0", "ctcae-6.0": "CTCAE v6.0"}
 
 
-def _row(subject: Subject, instant: datetime, testcd: str, value: float, **extra: Any) -> dict[str, Any]:
-    """One VS row for a test result at ``instant``."""
-    test, unit = TESTS[testcd]
+def _when(subject: Subject, instant: datetime) -> dict[str, Any]:
+    """The timing variables of a measurement at ``instant`` (worked out once per reading)."""
     day = instant_day(subject, instant)
+    return {
+        "EPOCH": epoch(subject, day),
+        "VSDTC": local_dtc(instant, subject.participant.timezone),
+        "VSDY": subject.study_day(day),
+        "_at": instant,
+    }
+
+
+def _row(subject: Subject, when: dict[str, Any], testcd: str, value: float, **extra: Any) -> dict[str, Any]:
+    """One VS row for a test result measured ``when``."""
+    test, unit = TESTS[testcd]
     shown = number(value)
     return {
         "STUDYID": subject.studyid,
@@ -79,10 +89,7 @@ def _row(subject: Subject, instant: datetime, testcd: str, value: float, **extra
         "VSSTRESC": str(shown),
         "VSSTRESN": shown,
         "VSSTRESU": unit,
-        "EPOCH": epoch(subject, day),
-        "VSDTC": local_dtc(instant, subject.participant.timezone),
-        "VSDY": subject.study_day(day),
-        "_at": instant,
+        **when,
         **extra,
     }
 
@@ -103,15 +110,17 @@ def vs_records(records: SubjectRecords) -> tuple[list[dict[str, Any]], list[dict
     for sitting_id, readings in _sittings(records.readings).items():
         for r in readings:
             common = {"VSGRPID": sitting_id, "VSREFID": r.client_id, "VSPOS": "SITTING"}
-            rows.append(_row(subject, r.measured_at, "SYSBP", r.systolic, **common))
-            rows.append(_row(subject, r.measured_at, "DIABP", r.diastolic, **common))
+            when = _when(subject, r.measured_at)
+            rows.append(_row(subject, when, "SYSBP", r.systolic, **common))
+            rows.append(_row(subject, when, "DIABP", r.diastolic, **common))
             if r.pulse is not None:
-                rows.append(_row(subject, r.measured_at, "PULSE", r.pulse, **common))
+                rows.append(_row(subject, when, "PULSE", r.pulse, **common))
         last = max(readings, key=lambda r: (r.measured_at, r.received_at))
+        last_when = _when(subject, last.measured_at)
         derived = {"VSGRPID": sitting_id, "VSPOS": "SITTING", "VSDRVFL": "Y"}
         for testcd, attr in (("SYSBP", "systolic"), ("DIABP", "diastolic")):
             mean = round(sum(getattr(r, attr) for r in readings) / len(readings), 1)
-            rows.append(_row(subject, last.measured_at, testcd, mean, _derived=1, **derived))
+            rows.append(_row(subject, last_when, testcd, mean, _derived=1, **derived))
         table = subject.protocol.bp.grading_table
         supp.append(
             {
@@ -123,9 +132,8 @@ def vs_records(records: SubjectRecords) -> tuple[list[dict[str, Any]], list[dict
         )
     for report in records.reports:
         if report.temperature_c is not None:
-            rows.append(
-                _row(subject, report.reported_at, "TEMP", report.temperature_c, VSREFID=report.client_id)
-            )
+            when = _when(subject, report.reported_at)
+            rows.append(_row(subject, when, "TEMP", report.temperature_c, VSREFID=report.client_id))
     rows.sort(key=lambda row: (row["_at"], row.get("_derived", 0)))
     for seq, row in enumerate(rows, start=1):
         row["VSSEQ"] = seq

@@ -11,8 +11,9 @@ import { showLogin } from './screens/login.js';
 import { showAlerts } from './screens/alerts.js';
 import { showParticipants } from './screens/participants.js';
 import { showParticipant } from './screens/participant.js';
+import { showExports } from './exports.js';
 
-const VIEWS = { alerts: showAlerts, participants: showParticipants, participant: showParticipant };
+const VIEWS = { alerts: showAlerts, participants: showParticipants, participant: showParticipant, exports: showExports };
 const main = document.getElementById('main');
 let latestRender = 0;
 
@@ -32,7 +33,8 @@ function renderHeader() {
     current
       ? h('nav', { 'aria-label': t('nav.label') }, h('ul', {},
         h('li', {}, h('a', { href: '#alerts', 'data-view': 'alerts', text: t('site.nav.alerts') })),
-        h('li', {}, h('a', { href: '#participants', 'data-view': 'participants', text: t('site.nav.participants') }))))
+        h('li', {}, h('a', { href: '#participants', 'data-view': 'participants', text: t('site.nav.participants') })),
+        h('li', {}, h('a', { href: '#exports', 'data-view': 'exports', text: t('site.nav.exports') }))))
       : null,
     h('div', { class: 'header-tools' },
       current ? h('span', { text: t('site.signed_in_as', { name: current.user.name, role: current.user.role }) }) : null,
