@@ -31,7 +31,7 @@ import time
 import tracemalloc
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 
@@ -367,7 +367,8 @@ def main() -> None:
                     )
                 results["exports"][key] = entry
                 print(
-                    f"{key:8} export {entry['export']['seconds']:7.2f} s {entry['export']['peak_mib']:7.2f} MiB | "
+                    f"{key:8} export {entry['export']['seconds']:7.2f} s "
+                    f"{entry['export']['peak_mib']:7.2f} MiB | "
                     f"SELECT {entry['select']['seconds']:6.2f} s {entry['select']['peak_mib']:6.2f} MiB | "
                     f"COPY {entry['copy']['seconds']:6.2f} s {entry['copy']['peak_mib']:6.2f} MiB | "
                     f"x{entry['time_vs_select']} of SELECT, x{entry['time_vs_copy']} of COPY",

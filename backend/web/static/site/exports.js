@@ -64,7 +64,7 @@ export async function showExports(view) {
     button('Dataset-JSON', `/api/v1/exports/sdtm/${key}.json`, `${key}.json`, form, status)));
   const participants = await call('GET', '/participants');
   const list = Array.isArray(participants) ? participants : (participants.items ?? []);
-  const select = h('select', { 'aria-label': t('site.exports.participant') },
+  const select = h('select', { name: 'participant' },
     ...list.map((p) => h('option', { value: p.id, text: p.study_id })));
   const fhir = h('button', {
     type: 'button', class: 'button-secondary', text: t('site.exports.fhir'),
@@ -79,6 +79,6 @@ export async function showExports(view) {
     h('ul', { class: 'export-list' }, ...rows,
       h('li', {}, h('span', { text: t('site.exports.odm') }), ' ',
         button('ODM XML', '/api/v1/exports/odm.xml', 'odm.xml', form, status))),
-    h('p', {}, select, ' ', fhir),
+    h('p', {}, h('label', { text: `${t('site.exports.participant')} ` }, select), ' ', fhir),
     status);
 }
