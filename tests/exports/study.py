@@ -214,6 +214,19 @@ def _reports_ex1(client, world) -> dict[str, str]:
             {"fever_chills_presence": 1, "fatigue_severity": 0},
             38.4,
         )
+    with at("2026-10-05T11:00:00Z"):  # items the current questionnaire has and v1 did not
+        _symptoms(
+            client,
+            world,
+            "ex1",
+            "2026-10-05T11:00:00Z",
+            {
+                "dry_eye_severity": 2,
+                "dry_eye_interference": 1,
+                "nosebleed_frequency": 1,
+                "nosebleed_severity": 1,
+            },
+        )
     urgent = fever["alerts"][0]["id"]
     with at("2026-09-12T11:20:00Z"):
         _ok(
@@ -253,4 +266,29 @@ def seed_study(app, client, world, protocol_ref: str) -> Study:
         _symptoms(
             client, world, "ex3", "2026-10-07T17:30:00Z", {"headache_frequency": 1, "headache_severity": 1}
         )
+    _stored_v1_report(app, world)
     return Study(world=world, alerts=alerts)
+
+
+def _stored_v1_report(app, world) -> None:
+    """A report ex2 sent under questionnaire v1 (nosebleed severity was its first nosebleed item)."""
+    from datetime import UTC, datetime
+
+    from backend.db import db
+    from backend.models import SymptomReport
+
+    at_ = datetime(2026, 11, 3, 11, 0, tzinfo=UTC)
+    with app.app_context():
+        db.session.add(
+            SymptomReport(
+                participant_id=world.participants["ex2"],
+                client_id=_uuid("ex2-v1"),
+                questionnaire="anlo-daily.v1",
+                reported_at=at_,
+                answers={"nosebleed_severity": 2},
+                temperature_c=None,
+                advice_shown=[],
+                received_at=at_,
+            )
+        )
+        db.session.commit()

@@ -37,11 +37,11 @@ def test_odm_validates_and_carries_metadata_and_every_subject(client, study, tmp
     mdv = odm.Study[0].MetaDataVersion[0]
     assert {f.OID for f in mdv.FormDef} == {"F.DOSE", "F.BP", "F.SYMPTOMS", "F.ALERT"}
     items = {i.OID: i for i in mdv.ItemDef}
-    questionnaire = load_questionnaire("anlo-daily.v1")
-    for code, item in questionnaire.items.items():  # every questionnaire item, with its scale
-        odm_item = items[f"IT.SYM.{code.upper()}"]
-        assert odm_item.CodeListRef.CodeListOID == f"CL.SCALE.{item.attribute.upper()}"
-        assert {t.lang for t in odm_item.Question.TranslatedText} == {"en", "zh-CN"}
+    for key in ("anlo-daily.v1", "anlo-daily.v2"):  # every item of every version, with its scale
+        for code, item in load_questionnaire(key).items.items():
+            odm_item = items[f"IT.SYM.{code.upper()}"]
+            assert odm_item.CodeListRef.CodeListOID == f"CL.SCALE.{item.attribute.upper()}"
+            assert {t.lang for t in odm_item.Question.TranslatedText} == {"en", "zh-CN"}
     codelists = {c.OID: c for c in mdv.CodeList}
     assert [i.CodedValue for i in codelists["CL.SCALE.FREQUENCY"].CodeListItem] == ["0", "1", "2", "3", "4"]
     subjects = {s.SubjectKey: s for s in odm.ClinicalData[0].SubjectData}
@@ -83,7 +83,7 @@ def test_fhir_bundle_parses_and_every_resource_is_valid_r4(client, study):
                 assert resource[key]["reference"] in urls
     kinds = [r["resourceType"] for r in resources]
     assert kinds.count("Patient") == 1 and kinds.count("MedicationAdministration") == len(EX1_ENTRIES)
-    assert kinds.count("Questionnaire") == 1 and kinds.count("QuestionnaireResponse") == 2
+    assert kinds.count("Questionnaire") == 1 and kinds.count("QuestionnaireResponse") == 3
     assert kinds.count("DetectedIssue") == 2
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from odmlib.dataset_json_1_1 import DatasetJSON
 
+from backend.domain.protocol import get_protocol
 from tests.exports.study import C1, EX1_ENTRIES, EX1_PRESCRIBED, SIX_MG_FROM
 
 DATASETS = ("ec", "suppec", "vs", "suppvs", "qs", "alerts")
@@ -113,15 +114,29 @@ def test_vs_has_each_reading_its_sitting_mean_and_grade(client, study):
 def test_qs_has_one_row_per_item_answer_and_flags_branching_skips(client, study):
     rows = [r for r in get_csv(client, study.world, "qs") if r["USUBJID"] == EX1]
     first = [r for r in rows if r["QSDTC"] == "2026-09-03T19:00:00"]
+    key = get_protocol().symptoms.questionnaire  # the questionnaire patients answer today
     assert [(r["QSSPID"], r["QSORRES"], r["QSSTRESN"], r["QSSTAT"], r["QSREASND"]) for r in first] == [
-        ("anlo-daily.v1:nausea_frequency", "Occasionally", "2", "", ""),
-        ("anlo-daily.v1:nausea_severity", "Mild", "1", "", ""),
-        ("anlo-daily.v1:cough_severity", "None", "0", "", ""),
-        ("anlo-daily.v1:cough_interference", "", "", "NOT DONE", "LOGICALLY SKIPPED ITEM"),
+        (f"{key}:nausea_frequency", "Occasionally", "2", "", ""),
+        (f"{key}:nausea_severity", "Mild", "1", "", ""),
+        (f"{key}:cough_severity", "None", "0", "", ""),
+        (f"{key}:cough_interference", "", "", "NOT DONE", "LOGICALLY SKIPPED ITEM"),
     ]
     codes = {r["QSTESTCD"] for r in rows}
     assert all(len(c) <= 8 and c[0].isalpha() and c.isalnum() and c.isupper() for c in codes)
     assert {r["QSCAT"] for r in rows} == {"PRO-CTCAE"}
+
+
+def test_qs_follows_the_questionnaire_version_each_report_was_answered_with(client, study):
+    rows = get_csv(client, study.world, "qs")
+    v2 = [(r["QSSPID"], r["QSTESTCD"], r["QSSTRESN"]) for r in rows if r["QSDTC"].startswith("2026-10-05")]
+    assert v2 == [
+        ("anlo-daily.v2:dry_eye_severity", "DESEV", "2"),
+        ("anlo-daily.v2:dry_eye_interference", "DEINT", "1"),
+        ("anlo-daily.v2:nosebleed_frequency", "NOSEFRQ", "1"),
+        ("anlo-daily.v2:nosebleed_severity", "NOSESEV", "1"),
+    ]
+    v1 = [(r["QSSPID"], r["QSTESTCD"], r["QSORRES"]) for r in rows if r["USUBJID"].endswith("-T-ex2")]
+    assert v1 == [("anlo-daily.v1:nosebleed_severity", "NOSESEV", "Moderate")]
 
 
 def test_alerts_dataset_says_who_acknowledged_and_resolved(client, study):

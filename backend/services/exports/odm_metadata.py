@@ -17,7 +17,12 @@ from xml.sax.saxutils import escape, quoteattr
 from backend.domain.calendar import PHASES
 from backend.domain.i18n import LANGUAGES, text
 from backend.domain.protocol import Protocol, available_protocols
-from backend.domain.questionnaire import ATTRIBUTE_MAX, Questionnaire, load_questionnaire
+from backend.domain.questionnaire import (
+    ATTRIBUTE_MAX,
+    QUESTIONNAIRE_DIR,
+    Questionnaire,
+    load_questionnaire,
+)
 from backend.models.alerts import SEVERITIES, STATUSES
 
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -96,8 +101,10 @@ def symptom_item_oid(code: str) -> str:
 
 
 def questionnaires() -> list[Questionnaire]:
-    """Every questionnaire of every shipped protocol, without repeats, in protocol order."""
+    """Every shipped questionnaire version (stored reports may be answered with an older one):
+    the protocols' current ones first, then the other files in name order."""
     keys = dict.fromkeys(p.symptoms.questionnaire for p in available_protocols())
+    keys.update(dict.fromkeys(path.stem for path in sorted(QUESTIONNAIRE_DIR.glob("*.toml"))))
     return [load_questionnaire(key) for key in keys]
 
 
