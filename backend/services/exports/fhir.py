@@ -23,6 +23,7 @@ from backend.domain.questionnaire import load_questionnaire
 from backend.models import Site
 from backend.services.actors import Actor
 from backend.services.errors import NotFound
+from backend.services.exports import fhir_questionnaires as fq
 from backend.services.exports import fhir_resources as fr
 from backend.services.exports.formats import Tally
 from backend.services.exports.scope import ExportFilters, Subject, authorise
@@ -57,8 +58,8 @@ def _entries(records: SubjectRecords) -> Iterator[dict[str, Any]]:
     for report in records.reports:
         if report.questionnaire not in questionnaires:
             questionnaires[report.questionnaire] = load_questionnaire(report.questionnaire)
-            yield fr.questionnaire(questionnaires[report.questionnaire])
-        yield fr.response(subject, report, questionnaires[report.questionnaire], pid)
+            yield fq.questionnaire(questionnaires[report.questionnaire])
+        yield fq.response(subject, report, questionnaires[report.questionnaire], pid)
         if report.temperature_c is not None:
             yield fr.simple_observation(
                 subject,

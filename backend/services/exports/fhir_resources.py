@@ -29,9 +29,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from backend.domain.i18n import text
 from backend.domain.localtime import to_local
-from backend.domain.questionnaire import Questionnaire
 from backend.services.exports.scope import Subject
 
 NAMESPACE = uuid.UUID("6f1c3a52-8f0e-4b8e-9a55-1d2f0e7a9c41")
@@ -51,7 +49,7 @@ def ref(resource_id_: str) -> dict[str, str]:
     return {"reference": f"urn:uuid:{resource_id_}"}
 
 
-def _when(instant: datetime, tz: str) -> str:
+def when(instant: datetime, tz: str) -> str:
     return to_local(instant, tz).isoformat(timespec="seconds")
 
 
@@ -108,7 +106,7 @@ def administration(subject: Subject, log: Any, dose_mg: float | None, patient_id
         },
         "medicationCodeableConcept": {"text": subject.coding.treatment},
         "subject": ref(patient_id),
-        "effectiveDateTime": _when(log.taken_at, tz)
+        "effectiveDateTime": when(log.taken_at, tz)
         if log.taken and log.taken_at
         else log.local_date.isoformat(),
         "performer": [{"actor": ref(patient_id)}],
@@ -147,7 +145,7 @@ def bp_panel(subject: Subject, reading: Any, patient_id: str, table: str) -> dic
         "category": VITAL_SIGNS,
         "code": _loinc("85354-9", "Blood pressure panel with all children optional"),
         "subject": ref(patient_id),
-        "effectiveDateTime": _when(reading.measured_at, subject.participant.timezone),
+        "effectiveDateTime": when(reading.measured_at, subject.participant.timezone),
         "component": [
             {
                 "code": _loinc("8480-6", "Systolic blood pressure"),
@@ -183,102 +181,9 @@ def simple_observation(
         "category": VITAL_SIGNS,
         "code": _loinc(*code),
         "subject": ref(patient_id),
-        "effectiveDateTime": _when(at, subject.participant.timezone),
+        "effectiveDateTime": when(at, subject.participant.timezone),
         "valueQuantity": quantity,
     }
-
-
-def questionnaire_url(key: str) -> str:
-    """The canonical URL of a questionnaire version."""
-    return f"{SYSTEM}:questionnaire:{key}"
-
-
-def _option(attribute: str, value: int) -> dict[str, Any]:
-    return {
-        "system": f"{SYSTEM}:scale:{attribute}",
-        "code": str(value),
-        "display": text("en", f"symptoms.scale.{attribute}.{value}"),
-    }
-
-
-def questionnaire(definition: Questionnaire) -> dict[str, Any]:
-    """The questionnaire, generated from its definition, with PRO-CTCAE branching."""
-    groups = []
-    for group in definition.symptoms:
-        items: list[dict[str, Any]] = []
-        if group.temperature:
-            items.append(
-                {"linkId": f"{group.code}.temperature_c", "text": "Temperature (°C)", "type": "decimal"}
-            )
-        for item in group.items:
-            entry: dict[str, Any] = {
-                "linkId": item.code,
-                "text": text("en", f"symptoms.question.{item.code}"),
-                "type": "choice",
-                "answerOption": [
-                    {"valueCoding": _option(item.attribute, v)} for v in range(item.max_value + 1)
-                ],
-            }
-            if item is not group.gate:
-                entry["enableWhen"] = [
-                    {
-                        "question": group.gate.code,
-                        "operator": "!=",
-                        "answerCoding": _option(group.gate.attribute, 0),
-                    }
-                ]
-            items.append(entry)
-        groups.append(
-            {
-                "linkId": group.code,
-                "text": text("en", f"symptoms.title.{group.code}"),
-                "type": "group",
-                "item": items,
-            }
-        )
-    return {
-        "resourceType": "Questionnaire",
-        "id": resource_id("questionnaire", definition.key),
-        "url": questionnaire_url(definition.key),
-        "name": "".join(ch for ch in definition.key.title() if ch.isalnum()),
-        "title": f"Symptom diary {definition.key} (PRO-CTCAE based)",
-        "status": "active",
-        "subjectType": ["Patient"],
-        "item": groups,
-    }
-
-
-def response(subject: Subject, report: Any, definition: Questionnaire, patient_id: str) -> dict[str, Any]:
-    """One symptom report as a QuestionnaireResponse: only the items that were asked and answered."""
-    answers = report.answers or {}
-    groups = []
-    for group in definition.symptoms:
-        items: list[dict[str, Any]] = []
-        if group.temperature and report.temperature_c is not None:
-            items.append(
-                {"linkId": f"{group.code}.temperature_c", "answer": [{"valueDecimal": report.temperature_c}]}
-            )
-        for item in group.items:
-            value = answers.get(item.code)
-            if isinstance(value, int) and not isinstance(value, bool):
-                items.append(
-                    {"linkId": item.code, "answer": [{"valueCoding": _option(item.attribute, value)}]}
-                )
-        if items:
-            groups.append({"linkId": group.code, "item": items})
-    resource: dict[str, Any] = {
-        "resourceType": "QuestionnaireResponse",
-        "id": resource_id("report", report.id),
-        "identifier": {"system": f"{SYSTEM}:symptom-report", "value": report.client_id},
-        "questionnaire": questionnaire_url(definition.key),
-        "status": "completed",
-        "subject": ref(patient_id),
-        "authored": _when(report.reported_at, subject.participant.timezone),
-        "author": ref(patient_id),
-    }
-    if groups:
-        resource["item"] = groups
-    return resource
 
 
 def _mitigation(action: str, at: datetime | None, who: str | None) -> dict[str, Any]:
