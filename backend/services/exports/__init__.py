@@ -12,8 +12,8 @@ about Flask. The pieces:
   its datasets in :data:`.datasets.DATASETS` (a new dataset, e.g. ``da`` or ``queries``, is one
   more module that registers itself);
 - :mod:`.formats` - CSV and Dataset-JSON writers over any dataset's rows;
-- :mod:`.odm` / :mod:`.odm_metadata` - the ODM document; :mod:`.fhir`, :mod:`.fhir_resources` and :mod:`.fhir_questionnaires` -
-  the per-participant FHIR Bundle;
+- :mod:`.odm` / :mod:`.odm_metadata` - the ODM document; :mod:`.fhir`, :mod:`.fhir_resources`
+  and :mod:`.fhir_questionnaires` - the per-participant FHIR Bundle;
 - :mod:`.events` - the audit trail of exports (one event when an export starts, one when its
   stream ends, with the row count).
 """
