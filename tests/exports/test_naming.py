@@ -24,7 +24,16 @@ from backend.services.exports.ec import regimen
     ],
 )
 def test_regimen_comes_from_the_protocol(cycle, first, last, text):
-    treatment = Treatment(cycle, first, last, 8.0, (8.0,), 1, 12)
+    treatment = Treatment(
+        cycle_length_days=cycle,
+        first_dosing_day=first,
+        last_dosing_day=last,
+        default_dose_mg=8.0,
+        allowed_dose_mg=(8.0,),
+        doses_per_day=1,
+        make_up_cutoff_hours=12,
+        early_start_window_days=2,
+    )
     assert regimen(treatment) == text
 
 
