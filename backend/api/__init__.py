@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
         participants,
         push,
         reports,
+        signatures,
         sites,
         treatment,
     )
@@ -70,6 +71,7 @@ def init_app(app: Flask) -> None:
         reports,
         alerts,
         exports,
+        signatures,
     ):
         api.register_blueprint(module.blp)
     app.extensions["smorest_api"] = api

@@ -6,6 +6,7 @@ from backend.models.delivery import DeliveryAttempt, Notification, PushSubscript
 from backend.models.ops import SchedulerHeartbeat
 from backend.models.participants import ActivationCode, Device, Participant
 from backend.models.reports import BpReading, SymptomReport
+from backend.models.signing import DataQuery, Signature
 from backend.models.sites import Site, StaffToken, StaffUser
 from backend.models.treatment import Cycle, DoseChange, DoseLog, Hold
 
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "BpReading",
     "Cycle",
+    "DataQuery",
     "DeliveryAttempt",
     "Device",
     "DoseChange",
@@ -25,6 +27,7 @@ __all__ = [
     "PushSubscription",
     "Reminder",
     "SchedulerHeartbeat",
+    "Signature",
     "Site",
     "StaffToken",
     "StaffUser",

@@ -29,6 +29,7 @@ class BpReading(Base):
     # The evidence of ``grade`` (table, mean, MAP, CTCAE v6.0 baseline rise); NULL before 0003.
     grading: Mapped[dict | None] = mapped_column(JSONType)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # +1 per site correction
 
 
 class SymptomReport(Base):
@@ -46,3 +47,4 @@ class SymptomReport(Base):
     temperature_c: Mapped[float | None] = mapped_column(Float)
     advice_shown: Mapped[list | None] = mapped_column(JSONType)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # +1 per site correction

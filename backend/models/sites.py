@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, JSONType, UTCDateTime, new_id
@@ -39,6 +39,9 @@ class StaffUser(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Electronic signatures: consecutive wrong signing passwords, and the lock they caused.
+    signing_wrong_passwords: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    signing_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class StaffToken(Base):

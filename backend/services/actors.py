@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,9 @@ class Actor:
     role: str | None = None  # staff role
     site_id: str | None = None  # staff site (None for monitor/admin)
     participant_id: str | None = None  # device owner
+    # Until when the account may not sign (five wrong signing passwords), as its token was read:
+    # every session of the account is told (X-Signing-Locked-Until on each API answer).
+    signing_locked_until: datetime | None = None
 
     @property
     def is_staff(self) -> bool:

@@ -72,7 +72,33 @@ def record(
         )
     )
     session.add(event)
+    _after_change(session, event.action, entity, entity_id, participant_id, event.before, event, now)
     return event
+
+
+def _after_change(
+    session: Session,
+    action: str,
+    entity: str,
+    entity_id: str,
+    participant_id: str | None,
+    before: dict[str, Any] | None,
+    event: AuditEvent | None,
+    now: datetime,
+) -> None:
+    """Where every recorded change passes: a change to a signed record invalidates its signatures."""
+    from backend.services import signature_guard  # it records its own events here: import at use
+
+    signature_guard.after_change(
+        session,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        participant_id=participant_id,
+        before=before,
+        event=event,
+        now=now,
+    )
 
 
 def _event_fields(
@@ -221,6 +247,7 @@ def update_with_event(
         session.execute(statement, params)
     for key, value in values.items():
         set_committed_value(obj, key, value)
+    _after_change(session, action, entity, obj.id, participant_id, old, None, now)
     return True
 
 

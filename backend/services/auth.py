@@ -37,7 +37,14 @@ _DEVICE_BY_DIGEST = (
 
 def staff_actor(user: StaffUser) -> Actor:
     """The actor for a staff user."""
-    return Actor(kind="staff", id=user.id, label=user.email, role=user.role, site_id=user.site_id)
+    return Actor(
+        kind="staff",
+        id=user.id,
+        label=user.email,
+        role=user.role,
+        site_id=user.site_id,
+        signing_locked_until=user.signing_locked_until,
+    )
 
 
 def login(

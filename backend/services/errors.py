@@ -47,3 +47,13 @@ class Invalid(ServiceError):
         normalised = {k: v if isinstance(v, list) else [v] for k, v in errors.items()}
         first = next(iter(normalised.items()))
         super().__init__(message or f"{first[0]}: {first[1][0]}", normalised)
+
+
+class Locked(ServiceError):
+    """An action is locked for a while (e.g. signing after five wrong passwords): 423 with Retry-After."""
+
+    status = 423
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
