@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         health,
         participants,
         push,
+        queries,
         reports,
         signatures,
         sites,
@@ -72,6 +73,8 @@ def init_app(app: Flask) -> None:
         alerts,
         exports,
         signatures,
+        queries,
     ):
         api.register_blueprint(module.blp)
+    queries.register_components(api)
     app.extensions["smorest_api"] = api
