@@ -9,6 +9,8 @@ import itertools
 
 import pytest
 
+from tests.factories import PASSWORD
+
 CALLERS = [
     "anonymous",
     "admin",
@@ -21,6 +23,7 @@ CALLERS = [
     "p3",
 ]
 _counter = itertools.count()
+P1: list[str] = []  # p1's id, for bodies that name it (set by the test below)
 
 
 def check_matrix(client, world, method, path, expected, body=None):
@@ -107,6 +110,48 @@ ROWS = [
         {caller: 403 for caller in CALLERS} | {"anonymous": 401, "p1": 200, "p3": 200},
         None,
     ),
+    # sign-off (issue 19): p1's cycle 1 is still running, so the one who may sign it gets 409
+    ("GET", "/api/v1/participants/{p1}/cycles/1", STAFF_READ, None),
+    ("GET", "/api/v1/participants/{p1}/cycles/1/signatures", STAFF_READ, None),
+    (
+        "POST",
+        "/api/v1/participants/{p1}/cycles/1/signatures",
+        {**STAFF_WRITE, "coordinator_a": 403, "investigator_a": 409},
+        {"password": PASSWORD, "meaning": "reviewed"},
+    ),
+    (
+        "POST",
+        "/api/v1/signatures",
+        {**STAFF_WRITE, "coordinator_a": 403, "investigator_a": 409},
+        lambda who: {
+            "password": PASSWORD,
+            "meaning": "reviewed",
+            "cycles": [{"participant_id": P1[0], "cycle": 1}],
+        },
+    ),
+    ("GET", "/api/v1/signatures/to-sign", {**STAFF_READ, "coordinator_b": 200, "investigator_b": 200}, None),
+    ("GET", "/api/v1/signatures/to-sign?participant_id={p1}", STAFF_READ, None),
+    (
+        "GET",
+        "/api/v1/staff/me/signing",
+        {caller: 200 for caller in CALLERS} | {"anonymous": 401, "p1": 403, "p3": 403},
+        None,
+    ),
+    # data queries (issue 19)
+    ("GET", "/api/v1/queries", {**STAFF_READ, "coordinator_b": 200, "investigator_b": 200}, None),
+    ("GET", "/api/v1/queries?participant_id={p1}", STAFF_READ, None),
+    ("GET", "/api/v1/queries/summary?site_id={site_a}", STAFF_READ, None),
+    (
+        "POST",
+        "/api/v1/queries",
+        {**STAFF_READ, "monitor": 201, "coordinator_a": 201, "investigator_a": 201},
+        lambda who: {
+            "participant_id": P1[0],
+            "target_kind": "participant",
+            "target_field": "timezone",
+            "question": f"asked by {who}",
+        },
+    ),
 ]
 
 
@@ -114,6 +159,7 @@ ROWS = [
     ("method", "path", "expected", "body"), ROWS, ids=[f"{m} {p}" for m, p, _, _ in ROWS]
 )
 def test_authorization_matrix(client, world, method, path, expected, body):
+    P1[:] = [world.participants["p1"]]
     check_matrix(client, world, method, path, expected, body)
 
 
