@@ -8,6 +8,8 @@ entry after 72 h, a break-day intake (deviation), BP sittings (one confirmed >= 
 raises a review alert), symptom reports (one with a skipped follow-up, one with fever that raises
 an urgent alert, acknowledged and resolved). ``ex2`` (site A) and ``ex3`` (site B,
 Europe/London) have a little data each. The world's p1, p2 (site A) and p3 (site B) start today.
+Sign-off (issue 19): ex1's cycles 1 and 2 signed in one batch on 2026-11-02, and a monitor's query
+on ex1's unreported day 2026-09-07 answered in words (nothing recorded changes).
 
 The expected values in the tests are written out by hand from this story, not computed by the
 product's code.
@@ -15,13 +17,14 @@ product's code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
 
 from backend.domain import protocol as protocol_module
 from tests.api.test_diary import at, patient, put, site_put
+from tests.factories import PASSWORD
 
 C1 = date(2026, 9, 1)
 C2 = date(2026, 9, 25)  # planned 09-22: a three-day delay
@@ -74,6 +77,7 @@ class Study:
 
     world: object
     alerts: dict[str, str]
+    sign_off: dict[str, str] = field(default_factory=dict)
 
 
 def _ok(response, *codes):
@@ -267,7 +271,7 @@ def seed_study(app, client, world, protocol_ref: str) -> Study:
             client, world, "ex3", "2026-10-07T17:30:00Z", {"headache_frequency": 1, "headache_severity": 1}
         )
     _stored_v1_report(app, world)
-    return Study(world=world, alerts=alerts)
+    return Study(world=world, alerts=alerts, sign_off=_sign_off(client, world))
 
 
 def _stored_v1_report(app, world) -> None:
@@ -292,3 +296,30 @@ def _stored_v1_report(app, world) -> None:
             )
         )
         db.session.commit()
+
+
+def _sign_off(client, world) -> dict[str, str]:
+    """Issue 19: ex1's complete cycles 1 and 2 signed in one batch by site A's investigator on
+    2026-11-02 10:00 Shanghai, and a monitor's query on ex1's day 2026-09-07 (never reported),
+    answered in words the next day. Nothing recorded changes, so every other dataset is as above."""
+    ex1 = world.participants["ex1"]
+    cycles = [{"participant_id": ex1, "cycle": 1}, {"participant_id": ex1, "cycle": 2}]
+    with at("2026-11-02T02:00:00Z"):
+        body = {"password": PASSWORD, "meaning": "reviewed", "cycles": cycles}
+        signed = _ok(client.post("/api/v1/signatures", json=body, headers=world.headers("investigator_a")))
+    with at("2026-11-02T03:00:00Z"):
+        body = {
+            "participant_id": ex1,
+            "target_kind": "dose_day",
+            "target_date": "2026-09-07",
+            "question": "Day 7 has no entry: was the dose taken?",
+        }
+        query = _ok(client.post("/api/v1/queries", json=body, headers=world.headers("monitor")))
+    with at("2026-11-03T01:00:00Z"):
+        answer = {"answer": "The patient cannot remember; left as not reported."}
+        _ok(
+            client.post(
+                f"/api/v1/queries/{query['id']}/answer", json=answer, headers=world.headers("coordinator_a")
+            )
+        )
+    return {"query": query["id"], **{f"cycle{s['cycle']}": s["id"] for s in signed["signatures"]}}

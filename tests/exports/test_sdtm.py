@@ -14,7 +14,7 @@ from odmlib.dataset_json_1_1 import DatasetJSON
 from backend.domain.protocol import get_protocol
 from tests.exports.study import C1, EX1_ENTRIES, EX1_PRESCRIBED, SIX_MG_FROM
 
-DATASETS = ("ec", "suppec", "vs", "suppvs", "qs", "alerts")
+DATASETS = ("ec", "suppec", "vs", "suppvs", "qs", "alerts", "signatures", "queries")
 EX1 = "SKB264-ANLO-SA-T-ex1"
 EX3 = "SKB264-ANLO-SB-T-ex3"
 

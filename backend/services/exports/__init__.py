@@ -7,10 +7,11 @@ about Flask. The pieces:
 
 - :mod:`.scope` - who may export what (coordinators their site, monitors every site), the
   validated ``site_id`` / ``from`` / ``to`` filters and the participants they select;
-- :mod:`.source` - the batched, streamed reads of diary entries, readings, reports and alerts;
-- :mod:`.ec`, :mod:`.vs`, :mod:`.qs`, :mod:`.alerts` - one module per dataset, each registering
-  its datasets in :data:`.datasets.DATASETS` (a new dataset, e.g. ``da`` or ``queries``, is one
-  more module that registers itself);
+- :mod:`.source` - the batched, streamed reads of diary entries, readings, reports, alerts,
+  signatures and data queries;
+- :mod:`.ec`, :mod:`.vs`, :mod:`.qs`, :mod:`.alerts`, :mod:`.sign_off` - one module per dataset
+  family, each registering its datasets in :data:`.datasets.DATASETS` (a new dataset, e.g.
+  ``da``, is one more module that registers itself);
 - :mod:`.formats` - CSV and Dataset-JSON writers over any dataset's rows;
 - :mod:`.odm` / :mod:`.odm_metadata` - the ODM document; :mod:`.fhir`, :mod:`.fhir_resources`
   and :mod:`.fhir_questionnaires` - the per-participant FHIR Bundle;

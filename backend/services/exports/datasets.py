@@ -1,6 +1,6 @@
 """What a tabular dataset is: its name, label, columns and a per-participant row function.
 
-A dataset module (``ec``, ``vs``, ``qs``, ``alerts``; later ``da``, ``queries``) declares
+A dataset module (``ec``, ``vs``, ``qs``, ``alerts``, ``sign_off``; later ``da``) declares
 :class:`Dataset` objects; :mod:`.registry` lists them. :func:`prepare` checks the caller and the
 filters *before* anything is streamed (so a 403/404/422 is a proper answer, not a broken stream)
 and returns a :class:`DatasetExport` whose :meth:`~DatasetExport.rows` reads lazily.

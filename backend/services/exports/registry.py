@@ -1,16 +1,16 @@
 """Every tabular dataset the exports offer, by the key used in URLs and file names.
 
-A new dataset (issue 19's ``da``, issue 20's ``queries``) is a module with a ``DATASETS`` tuple
+A new dataset (e.g. issue 20's ``da``) is a module with a ``DATASETS`` tuple
 of :class:`~backend.services.exports.datasets.Dataset` added to :data:`MODULES`.
 """
 
 from __future__ import annotations
 
 from backend.services.errors import NotFound
-from backend.services.exports import alerts, ec, qs, vs
+from backend.services.exports import alerts, ec, qs, sign_off, vs
 from backend.services.exports.datasets import Dataset
 
-MODULES = (ec, vs, qs, alerts)
+MODULES = (ec, vs, qs, alerts, sign_off)
 DATASETS: dict[str, Dataset] = {dataset.key: dataset for module in MODULES for dataset in module.DATASETS}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -21,7 +21,16 @@ from sqlalchemy.orm import Session
 
 from backend.domain.calendar import TreatmentPlan
 from backend.domain.localtime import local_date
-from backend.models import Alert, BpReading, DoseLog, StaffUser, SymptomReport
+from backend.models import (
+    Alert,
+    AuditEvent,
+    BpReading,
+    DataQuery,
+    DoseLog,
+    Signature,
+    StaffUser,
+    SymptomReport,
+)
 from backend.services.exports.scope import ExportFilters, Subject
 from backend.services.plans import load_plans
 
@@ -39,6 +48,8 @@ class SubjectRecords:
     readings: list[Row[Any]]
     reports: list[Row[Any]]
     alerts: list[Row[Any]]
+    signatures: list[Row[Any]] = field(default_factory=list)
+    queries: list[Row[Any]] = field(default_factory=list)
 
 
 def _chunks(items: Sequence[Subject], size: int) -> Iterator[Sequence[Subject]]:
@@ -112,6 +123,39 @@ def _alerts(session: Session, ids: list[str], filters: ExportFilters) -> dict:
     return _grouped(session, stmt.order_by(table.c.participant_id, table.c.opened_at, table.c.id))
 
 
+def _signatures(session: Session, ids: list[str], filters: ExportFilters) -> dict:
+    """Signatures of cycles that overlap the range, with the action of the change that invalidated one."""
+    table, events = Signature.__table__, AuditEvent.__table__
+    stmt = (
+        select(*[c for c in table.c if c.name != "content"], events.c.action.label("invalidated_by_action"))
+        .outerjoin(events, events.c.id == table.c.invalidated_by_event_id)
+        .where(table.c.participant_id.in_(ids))
+    )
+    if filters.start is not None:
+        stmt = stmt.where(table.c.last_date >= filters.start)
+    if filters.end is not None:
+        stmt = stmt.where(table.c.first_date <= filters.end)
+    order = (table.c.participant_id, table.c.cycle_number, table.c.signed_at, table.c.id)
+    return _grouped(session, stmt.order_by(*order))
+
+
+def _queries(session: Session, ids: list[str], filters: ExportFilters) -> dict:
+    """Data queries with the names of the staff who raised, answered and closed them."""
+    table = DataQuery.__table__
+    names = {role: StaffUser.__table__.alias(role) for role in ("raised", "answered", "closed")}
+    stmt = select(*table.c, *(alias.c.name.label(f"{role}_by_name") for role, alias in names.items()))
+    for role, alias in names.items():
+        stmt = stmt.outerjoin(alias, alias.c.id == table.c[f"{role}_by"])
+    stmt = stmt.where(table.c.participant_id.in_(ids))
+    low, high = _instant_bounds(filters)
+    if low is not None:
+        stmt = stmt.where(table.c.raised_at >= low)
+    if high is not None:
+        stmt = stmt.where(table.c.raised_at < high)
+    return _grouped(session, stmt.order_by(table.c.participant_id, table.c.raised_at, table.c.id))
+
+
+# What ODM and FHIR read; the sign-off datasets ask for "signatures" and "queries" themselves.
 KINDS = ("dose_logs", "readings", "reports", "alerts")
 
 
@@ -139,6 +183,8 @@ def subject_records(
             else {}
         )
         alerts = _alerts(session, ids, filters) if "alerts" in wanted else {}
+        signatures = _signatures(session, ids, filters) if "signatures" in wanted else {}
+        queries = _queries(session, ids, filters) if "queries" in wanted else {}
         for subject in chunk:
             pid, tz = subject.participant.id, subject.participant.timezone
             yield SubjectRecords(
@@ -148,6 +194,8 @@ def subject_records(
                 readings=_in_range(readings.get(pid, []), "measured_at", tz, filters),
                 reports=_in_range(reports.get(pid, []), "reported_at", tz, filters),
                 alerts=_in_range(alerts.get(pid, []), "opened_at", tz, filters),
+                signatures=signatures.get(pid, []),
+                queries=_in_range(queries.get(pid, []), "raised_at", tz, filters),
             )
 
 

@@ -10,7 +10,7 @@ import { t } from '../common/i18n.js';
 import { describeError } from '../common/forms.js';
 import { session, call } from './api.js';
 
-const DATASETS = ['ec', 'suppec', 'vs', 'suppvs', 'qs', 'alerts'];
+const DATASETS = ['ec', 'suppec', 'vs', 'suppvs', 'qs', 'alerts', 'signatures', 'queries'];
 
 /** The export URL with the filters the user chose. */
 function withFilters(path, form) {
