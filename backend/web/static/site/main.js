@@ -12,8 +12,11 @@ import { showAlerts } from './screens/alerts.js';
 import { showParticipants } from './screens/participants.js';
 import { showParticipant } from './screens/participant.js';
 import { showExports } from './exports.js';
+import { showSignOff } from './signoff.js';
+import { showQueries } from './queries.js';
 
-const VIEWS = { alerts: showAlerts, participants: showParticipants, participant: showParticipant, exports: showExports };
+const VIEWS = { alerts: showAlerts, participants: showParticipants, participant: showParticipant, exports: showExports,
+  signoff: showSignOff, queries: showQueries };
 const main = document.getElementById('main');
 let latestRender = 0;
 
@@ -34,6 +37,8 @@ function renderHeader() {
       ? h('nav', { 'aria-label': t('nav.label') }, h('ul', {},
         h('li', {}, h('a', { href: '#alerts', 'data-view': 'alerts', text: t('site.nav.alerts') })),
         h('li', {}, h('a', { href: '#participants', 'data-view': 'participants', text: t('site.nav.participants') })),
+        h('li', {}, h('a', { href: '#signoff', 'data-view': 'signoff', text: t('site.nav.signoff') })),
+        h('li', {}, h('a', { href: '#queries', 'data-view': 'queries', text: t('site.nav.queries') })),
         h('li', {}, h('a', { href: '#exports', 'data-view': 'exports', text: t('site.nav.exports') }))))
       : null,
     h('div', { class: 'header-tools' },

@@ -13,6 +13,8 @@ import { call } from '../api.js';
 import { renderBloodPressure } from '../bpchart.js';
 import { renderValue } from '../values.js';
 import { renderActions } from './participant-actions.js';
+import { participantSignOff } from '../signoff.js';
+import { participantQueries } from '../queries.js';
 
 // confirmed_late: dosing days the site confirmed late, unlogged, left out of prescribed and the percentage
 const ADHERENCE_COLUMNS = ['prescribed', 'taken', 'not_taken', 'not_reported', 'late', 'deviations', 'confirmed_late', 'percent'];
@@ -102,5 +104,7 @@ export async function showParticipant(main, participantId) {
     section('adherence-heading', t('site.adherence.title'), async () => adherenceTable(await call('GET', `${base}/adherence`))),
     section('bp-heading', t('site.bp.title'), async () => renderBloodPressure(await call('GET', `${base}/bp-readings`))),
     section('symptoms-heading', t('site.symptoms.title'), async () => symptomTimeline(await call('GET', `${base}/symptom-reports`))),
+    section('signoff-heading', t('site.signoff.participant_title'), () => participantSignOff(participantId)),
+    section('queries-heading', t('site.queries.title'), () => participantQueries(participantId)),
     section('audit-heading', t('site.audit.title'), async () => auditTable(await call('GET', `${base}/audit`))));
 }
