@@ -121,7 +121,12 @@ def parse_day(value: str) -> dt.date:
 
 
 def device_time() -> dt.datetime | None:
-    """The phone's clock at sending, from ``X-Device-Time`` (ISO 8601 with offset), if given."""
+    """The phone's clock when the entry was captured, from ``X-Device-Time`` (ISO 8601 with offset).
+
+    The PWA sends the capture time, not the sending time: an entry queued offline and synced
+    hours later still says when the patient made it (ALCOA+ contemporaneous), next to the server's
+    ``entered_at``.
+    """
     raw = request.headers.get(DEVICE_TIME_HEADER)
     if not raw:
         return None

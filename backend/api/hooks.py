@@ -115,7 +115,8 @@ def _headers(response: Response) -> Response:
     if origin and origin in allowed:
         headers["Access-Control-Allow-Origin"] = origin
         headers["Vary"] = "Origin"
-        headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Request-ID"
+        # X-Device-Time: the phone's clock when an entry was captured (stored next to server time).
+        headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Request-ID, X-Device-Time"
         headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
         headers["Access-Control-Max-Age"] = "600"
     return response

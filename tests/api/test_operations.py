@@ -55,6 +55,25 @@ def test_cors_only_for_configured_origins(database_url, tmp_path):
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
+def test_cors_preflight_lets_the_device_time_through(database_url, tmp_path):
+    """The PWA sends X-Device-Time on every write; a browser on another origin must be allowed to."""
+    from tests.conftest import make_app
+
+    client = make_app(database_url, tmp_path / "cors", CORS_ORIGINS="https://app.example.org").test_client()
+    preflight = client.options(
+        "/api/v1/me/doses/2026-11-24",
+        headers={
+            "Origin": "https://app.example.org",
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "authorization, content-type, x-device-time",
+        },
+    )
+    assert preflight.status_code < 400
+    allowed = {name.strip().lower() for name in preflight.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"authorization", "content-type", "x-device-time"} <= allowed
+    assert "PUT" in preflight.headers["Access-Control-Allow-Methods"]
+
+
 def test_unknown_field_is_422_with_field_errors(client, world):
     r = client.post(
         "/api/v1/sites",

@@ -2,6 +2,7 @@
  * JSON over fetch with the API's error shape (flask-smorest: `{code, status, message, errors}`).
  * @module common/http
  */
+import { isoInstant } from './dates.js';
 
 /** The request never reached the server or no answer came back (offline, DNS, reset). */
 export class NetworkError extends Error {}
@@ -45,17 +46,20 @@ function messageText(messages) {
 }
 
 /**
- * Send one request and parse its JSON answer.
+ * Send one request and parse its JSON answer. Every write carries `X-Device-Time`, the phone's
+ * clock when the entry was made (ALCOA+: the server stores it next to its own time): `deviceTime`
+ * for an entry captured earlier (queued offline), else now.
  * @param {string} method
  * @param {string} url
- * @param {{token?: string, body?: *}} [options]
+ * @param {{token?: string, body?: *, deviceTime?: string}} [options] `deviceTime` ISO 8601 with offset
  * @returns {Promise<*>} the parsed body (null for an empty answer)
  * @throws {NetworkError|ApiError}
  */
-export async function requestJson(method, url, { token, body } = {}) {
+export async function requestJson(method, url, { token, body, deviceTime } = {}) {
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET' && method !== 'HEAD') headers['X-Device-Time'] = deviceTime ?? isoInstant(new Date());
   let response;
   try {
     response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

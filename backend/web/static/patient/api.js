@@ -46,10 +46,11 @@ export async function activate(code, deviceLabel) {
  * @param {string} method
  * @param {string} path absolute path, e.g. "/api/v1/me/today"
  * @param {*} [body]
+ * @param {string} [deviceTime] when the entry was captured (ISO 8601 with offset; default now)
  * @returns {Promise<*>}
  */
-export function call(method, path, body) {
-  return requestJson(method, path, { token, body });
+export function call(method, path, body, deviceTime) {
+  return requestJson(method, path, { token, body, deviceTime });
 }
 
 /**

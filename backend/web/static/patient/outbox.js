@@ -3,10 +3,13 @@
  * and sent in order, each exactly once. An entry leaves the queue after a 2xx answer, or after a
  * 4xx that rejects it as invalid (the user is told); on a network error, 401, 408, 429 or 5xx it
  * stays and sending stops there, so later entries never overtake it. Sending again after a lost
- * answer is safe: dose entries are PUT by date and the others carry their `client_id`.
+ * answer is safe: dose entries are PUT by date and the others carry their `client_id`. Each entry
+ * keeps the phone's time of capture (`queued_at`) and is sent with it as `X-Device-Time`, however
+ * late it syncs.
  * @module patient/outbox
  */
 import { ApiError } from '../common/http.js';
+import { isoInstant } from '../common/dates.js';
 import { call } from './api.js';
 import { deleteOutboxEntry, outboxEntries, putOutboxEntry } from './store.js';
 
@@ -20,9 +23,11 @@ let chain = Promise.resolve();
  * Listen to the outbox: `{type: "count", count}` after every pass, and `{type: "sent"|"rejected",
  * entry, response|error}` for entries sent in the background (not awaited by `submit`).
  * @param {function(Object): void} listener
+ * @returns {function(): void} stops listening (a screen that is gone must not be re-rendered)
  */
 export function onOutboxEvent(listener) {
   listeners.add(listener);
+  return () => listeners.delete(listener);
 }
 
 function emit(event) {
@@ -37,7 +42,7 @@ async function sendQueued() {
   for (const entry of await outboxEntries()) {
     let outcome;
     try {
-      outcome = { state: 'sent', response: await call(entry.method, entry.path, entry.body) };
+      outcome = { state: 'sent', response: await call(entry.method, entry.path, entry.body, entry.queued_at) };
     } catch (error) {
       outcome = { state: isRejection(error) ? 'rejected' : 'queued', error };
     }
@@ -68,7 +73,7 @@ export function flush() {
  * @returns {Promise<{state: "sent"|"rejected"|"queued", response?: *, error?: Error}>}
  */
 export async function submit(write) {
-  const entry = { ...write, seq: performance.timeOrigin + performance.now(), queued_at: new Date().toISOString() };
+  const entry = { ...write, seq: performance.timeOrigin + performance.now(), queued_at: isoInstant(new Date()) };
   awaited.add(entry.seq);
   try {
     await putOutboxEntry(entry);

@@ -7,7 +7,7 @@ import { h, mount } from '../../common/dom.js';
 import { t, currentLanguage, setLanguage, LANGUAGES, formatDateTime } from '../../common/i18n.js';
 import { describeError } from '../../common/forms.js';
 import { pushSupported, currentSubscription, enablePush, disablePush } from '../push.js';
-import { pendingEntries, flush } from '../outbox.js';
+import { pendingEntries, flush, onOutboxEvent } from '../outbox.js';
 
 const LANGUAGE_NAMES = { 'zh-CN': '中文（简体）', en: 'English' };
 
@@ -59,15 +59,36 @@ async function pushSection() {
   return section;
 }
 
-async function pendingSection(context) {
-  const entries = await pendingEntries();
-  const list = entries.length
-    ? h('ul', {}, ...entries.map((entry) => h('li', { text: t(`outbox.kind.${entry.kind}`, { when: formatDateTime(entry.queued_at) }) })))
-    : h('p', { text: t('settings.nothing_pending') });
-  return h('section', { 'aria-labelledby': 'pending-heading' },
-    h('h2', { id: 'pending-heading', text: t('settings.pending') }),
-    list,
-    entries.length ? h('button', { type: 'button', class: 'button-secondary', text: t('settings.send_now'), onclick: () => flush().then(() => showSettings(context)) }) : null);
+/**
+ * The entries still waiting to be sent. The list follows the outbox: after a pass in the
+ * background (back online, app brought to the front) it shows what is left, so an entry that has
+ * gone is never offered with "Send now" again.
+ * @returns {HTMLElement}
+ */
+function pendingSection() {
+  const body = h('div', { class: 'pending-body' });
+  const section = h('section', { 'aria-labelledby': 'pending-heading' }, h('h2', { id: 'pending-heading', text: t('settings.pending') }), body);
+  const render = async () => {
+    const entries = await pendingEntries();
+    const list = entries.length
+      ? h('ul', {}, ...entries.map((entry) => h('li', { text: t(`outbox.kind.${entry.kind}`, { when: formatDateTime(entry.queued_at) }) })))
+      : h('p', { text: t('settings.nothing_pending') });
+    const send = h('button', { type: 'button', class: 'button-secondary', text: t('settings.send_now') });
+    send.addEventListener('click', () => {
+      send.disabled = true;
+      flush();
+    });
+    mount(body, list, entries.length ? send : null);
+  };
+  // Listen until the screen is left (the section was on the page and is no longer).
+  let seen = false;
+  const stop = onOutboxEvent((event) => {
+    if (section.isConnected) seen = true;
+    else if (seen) return stop();
+    if (event.type === 'count') render();
+  });
+  render();
+  return section;
 }
 
 /**
@@ -81,5 +102,5 @@ export async function showSettings(context) {
     h('p', { text: t('settings.study_id', { study_id: context.participant.study_id }) }),
     languageSwitch(context),
     await pushSection(),
-    await pendingSection(context));
+    pendingSection());
 }
