@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
         exports,
         health,
         participants,
+        pill_counts,
         push,
         queries,
         reports,
@@ -74,6 +75,7 @@ def init_app(app: Flask) -> None:
         exports,
         signatures,
         queries,
+        pill_counts,
     ):
         api.register_blueprint(module.blp)
     queries.register_components(api)

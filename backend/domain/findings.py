@@ -136,6 +136,12 @@ RULES: dict[str, tuple[str, str, str]] = {
         "Planned cycle start 2 days past without a confirmed Day 1",
         PRODUCT_DECISION,
     ),
+    "PILL-COUNT-DISCREPANCY": (
+        REVIEW,
+        "Pill count differs from the diary (tablets dispensed - returned vs doses logged as taken)",
+        "Stone et al., BMJ 2002 (paper diaries overstate adherence); drug accountability at each "
+        "visit; threshold from the protocol ([accountability], default > 2 tablets or > 10 %)",
+    ),
 }
 
 

@@ -15,6 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from backend.domain.accountability import AccountabilityRules
+
 PROTOCOL_DIR = Path(__file__).resolve().parent.parent / "protocols"
 DEFAULT_PROTOCOL = ("SKB264-ANLO", 1)
 
@@ -134,6 +136,7 @@ class Protocol:
     bp: BpRules
     symptoms: SymptomRules
     sdtm: SdtmCoding | None = None
+    accountability: AccountabilityRules | None = None
 
     @property
     def ref(self) -> str:
@@ -203,7 +206,10 @@ class _Section:
 
 def parse_protocol(raw: Mapping[str, Any]) -> Protocol:
     """Validate a parsed TOML document and build a :class:`Protocol`."""
-    known = {"protocol", "treatment", "entry", "reminders", "adherence", "alerts", "bp", "symptoms", "sdtm"}
+    known = {
+        "protocol", "treatment", "entry", "reminders", "adherence", "alerts", "bp", "symptoms", "sdtm",
+        "accountability",
+    }  # fmt: skip
     for name in raw:
         if name not in known:
             raise ProtocolError(f"[{name}]: unknown section")
@@ -296,6 +302,7 @@ def parse_protocol(raw: Mapping[str, Any]) -> Protocol:
 
     return Protocol(
         sdtm=_sdtm_coding(raw, drug),
+        accountability=_accountability(raw, treatment),
         key=key,
         version=version,
         title=title,
@@ -322,6 +329,24 @@ def _sdtm_coding(raw: Mapping[str, Any], drug: str) -> SdtmCoding:
     )
     section.finish()
     return coding
+
+
+def _accountability(raw: Mapping[str, Any], treatment: Treatment) -> AccountabilityRules:
+    """The optional ``[accountability]`` section (pill counts).
+
+    Without it the only dispensable strength is the default dose and the threshold is the
+    issue's default: more than 2 tablets or 10 %.
+    """
+    if "accountability" not in raw:
+        return AccountabilityRules(strengths_mg=(treatment.default_dose_mg,))
+    section = _Section(raw, "accountability")
+    rules = AccountabilityRules(
+        strengths_mg=section.number_list("strengths_mg", 0.001, 100_000),
+        discrepancy_tablets=section.int("discrepancy_tablets", 0, 1000),
+        discrepancy_percent=section.number("discrepancy_percent", 0, 100),
+    )
+    section.finish()
+    return rules
 
 
 def load_protocol_file(path: Path) -> Protocol:

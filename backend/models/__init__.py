@@ -1,5 +1,6 @@
 """SQLAlchemy models for every noun of PRODUCT.md; constraints live here, rules do not."""
 
+from backend.models.accountability import Dispensing
 from backend.models.alerts import Alert
 from backend.models.audit import AuditEvent
 from backend.models.delivery import DeliveryAttempt, Notification, PushSubscription, Reminder
@@ -19,6 +20,7 @@ __all__ = [
     "DataQuery",
     "DeliveryAttempt",
     "Device",
+    "Dispensing",
     "DoseChange",
     "DoseLog",
     "Hold",

@@ -25,11 +25,11 @@ from backend.services.scope import READ_ROLES, WRITE_ROLES, can_see_site, requir
 
 ACTIVE_STATUSES = ("open", "acknowledged")
 # rule id prefix -> alert kind
-_KINDS = {"BP": "bp", "SYM": "symptom", "DOSE": "dose", "CYCLE": "cycle"}
+_KINDS = {"BP": "bp", "SYM": "symptom", "DOSE": "dose", "CYCLE": "cycle", "PILL": "pill_count"}
 
 
 def kind_of(rule_id: str) -> str:
-    """The alert kind for a rule id: ``bp``, ``symptom``, ``dose``, ``cycle`` (else ``other``)."""
+    """The alert kind of a rule id: ``bp``, ``symptom``, ``dose``, ``cycle``, ``pill_count`` or ``other``."""
     return _KINDS.get(rule_id.split("-", 1)[0], "other")
 
 
@@ -127,8 +127,15 @@ def raise_finding(
     evidence = list(alert.evidence or [])
     sitting = entry.get("sitting_id")
     same_sitting = sitting is not None and evidence and evidence[-1].get("sitting_id") == sitting
+    # A corrected pill count replaces its dispensing's entry: the same count, refined.
+    recount = entry.get("dispensing_id")
+    same_count = [
+        i for i, e in enumerate(evidence) if recount is not None and e.get("dispensing_id") == recount
+    ]
     if same_sitting:
         evidence[-1] = entry
+    elif same_count:
+        evidence[same_count[0]] = entry
     else:
         evidence.append(entry)
         alert.occurrences = (alert.occurrences or 1) + 1

@@ -270,8 +270,25 @@ def seed_study(app, client, world, protocol_ref: str) -> Study:
         _symptoms(
             client, world, "ex3", "2026-10-07T17:30:00Z", {"headache_frequency": 1, "headache_severity": 1}
         )
+    _pill_counts_ex3(client, world)
     _stored_v1_report(app, world)
     return Study(world=world, alerts=alerts, sign_off=_sign_off(client, world))
+
+
+def _pill_counts_ex3(client, world) -> None:
+    """ex3's supply: 28 dispensed at C1D1, 26 back at the next visit (2 logged taken: exact);
+    ex2's first supply, not returned yet."""
+    path = f"/api/v1/participants/{world.participants['ex3']}/dispensings"
+    headers = world.headers("coordinator_b")
+    with at("2026-10-27T10:00:00Z"):
+        body = {"dispensed_on": "2026-10-06", "tablets_dispensed": 28, "reference": "KIT-0042"}
+        made = _ok(client.post(path, json=body, headers=headers), 201)
+        back = {"returned_on": "2026-10-27", "tablets_returned": 26}
+        _ok(client.patch(f"{path}/{made['id']}", json=back, headers=headers), 200)
+    with at("2026-11-02T12:00:00Z"):  # ex2's first supply, still out
+        body = {"dispensed_on": "2026-11-02", "tablets_dispensed": 28}
+        path = f"/api/v1/participants/{world.participants['ex2']}/dispensings"
+        _ok(client.post(path, json=body, headers=world.headers("coordinator_a")), 201)
 
 
 def _stored_v1_report(app, world) -> None:

@@ -14,7 +14,7 @@ from odmlib.dataset_json_1_1 import DatasetJSON
 from backend.domain.protocol import get_protocol
 from tests.exports.study import C1, EX1_ENTRIES, EX1_PRESCRIBED, SIX_MG_FROM
 
-DATASETS = ("ec", "suppec", "vs", "suppvs", "qs", "alerts", "signatures", "queries")
+DATASETS = ("ec", "suppec", "vs", "suppvs", "qs", "alerts", "signatures", "queries", "da")
 EX1 = "SKB264-ANLO-SA-T-ex1"
 EX3 = "SKB264-ANLO-SB-T-ex3"
 
@@ -213,3 +213,22 @@ def test_bad_filters_are_422_naming_the_field(client, world, query, field):
     assert r.status_code == 422
     errors = r.get_json()["errors"]
     assert field in errors.get("json", errors.get("query", {}))
+
+
+def test_da_lists_dispensed_and_returned_amounts(client, study):
+    rows = [r for r in get_csv(client, study.world, "da") if r["USUBJID"] == EX3]
+    assert [(r["USUBJID"], r["DATESTCD"], r["DADTC"], r["DAORRES"], r["DADY"]) for r in rows] == [
+        (EX3, "DISPAMT", "2026-10-06", "28", "1"),
+        (EX3, "RETAMT", "2026-10-27", "26", "22"),
+    ]
+    assert {
+        (r["DOMAIN"], r["DAORRESU"], r["DASTRESU"], r["DACAT"], r["DAREFID"], r["EPOCH"]) for r in rows
+    } == {("DA", "CAPSULE", "CAPSULE", "ANLOTINIB 8 MG", "KIT-0042", "TREATMENT")}
+    assert rows[0]["DASPID"] == rows[1]["DASPID"] and [r["DASEQ"] for r in rows] == ["1", "2"]
+    assert [
+        r["DATESTCD"] for r in get_csv(client, study.world, "da", query="?from=2026-10-20&to=2026-10-31")
+    ] == ["RETAMT"]
+    site_a = get_csv(client, study.world, "da", who="coordinator_a")  # site A sees only its own
+    assert [(r["USUBJID"], r["DATESTCD"], r["DAORRES"], r["DAREFID"]) for r in site_a] == [
+        ("SKB264-ANLO-SA-T-ex2", "DISPAMT", "28", "")
+    ]

@@ -7,10 +7,10 @@ of :class:`~backend.services.exports.datasets.Dataset` added to :data:`MODULES`.
 from __future__ import annotations
 
 from backend.services.errors import NotFound
-from backend.services.exports import alerts, ec, qs, sign_off, vs
+from backend.services.exports import alerts, da, ec, qs, sign_off, vs
 from backend.services.exports.datasets import Dataset
 
-MODULES = (ec, vs, qs, alerts, sign_off)
+MODULES = (ec, vs, qs, alerts, sign_off, da)
 DATASETS: dict[str, Dataset] = {dataset.key: dataset for module in MODULES for dataset in module.DATASETS}
 
 

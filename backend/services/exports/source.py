@@ -26,6 +26,7 @@ from backend.models import (
     AuditEvent,
     BpReading,
     DataQuery,
+    Dispensing,
     DoseLog,
     Signature,
     StaffUser,
@@ -50,6 +51,7 @@ class SubjectRecords:
     alerts: list[Row[Any]]
     signatures: list[Row[Any]] = field(default_factory=list)
     queries: list[Row[Any]] = field(default_factory=list)
+    dispensings: list[Row[Any]] = field(default_factory=list)
 
 
 def _chunks(items: Sequence[Subject], size: int) -> Iterator[Sequence[Subject]]:
@@ -155,6 +157,13 @@ def _queries(session: Session, ids: list[str], filters: ExportFilters) -> dict:
     return _grouped(session, stmt.order_by(table.c.participant_id, table.c.raised_at, table.c.id))
 
 
+def _dispensings(session: Session, ids: list[str]) -> dict:
+    """Dispensings (drug accountability); the DA rows filter by their own dates."""
+    table = Dispensing.__table__
+    stmt = select(*table.c).where(table.c.participant_id.in_(ids))
+    return _grouped(session, stmt.order_by(table.c.participant_id, table.c.dispensed_on, table.c.id))
+
+
 # What ODM and FHIR read; the sign-off datasets ask for "signatures" and "queries" themselves.
 KINDS = ("dose_logs", "readings", "reports", "alerts")
 
@@ -185,6 +194,7 @@ def subject_records(
         alerts = _alerts(session, ids, filters) if "alerts" in wanted else {}
         signatures = _signatures(session, ids, filters) if "signatures" in wanted else {}
         queries = _queries(session, ids, filters) if "queries" in wanted else {}
+        dispensings = _dispensings(session, ids) if "dispensings" in wanted else {}
         for subject in chunk:
             pid, tz = subject.participant.id, subject.participant.timezone
             yield SubjectRecords(
@@ -196,6 +206,7 @@ def subject_records(
                 alerts=_in_range(alerts.get(pid, []), "opened_at", tz, filters),
                 signatures=signatures.get(pid, []),
                 queries=_in_range(queries.get(pid, []), "raised_at", tz, filters),
+                dispensings=dispensings.get(pid, []),
             )
 
 

@@ -15,6 +15,7 @@ import { renderValue } from '../values.js';
 import { renderActions } from './participant-actions.js';
 import { participantSignOff } from '../signoff.js';
 import { participantQueries } from '../queries.js';
+import { renderPillCounts } from '../pill-counts.js';
 
 // confirmed_late: dosing days the site confirmed late, unlogged, left out of prescribed and the percentage
 const ADHERENCE_COLUMNS = ['prescribed', 'taken', 'not_taken', 'not_reported', 'late', 'deviations', 'confirmed_late', 'percent'];
@@ -102,6 +103,7 @@ export async function showParticipant(main, participantId) {
       return renderCalendar(days, { today, start: participant.c1d1 });
     }),
     section('adherence-heading', t('site.adherence.title'), async () => adherenceTable(await call('GET', `${base}/adherence`))),
+    section('pills-heading', t('site.pills.title'), () => renderPillCounts(base, reload)),
     section('bp-heading', t('site.bp.title'), async () => renderBloodPressure(await call('GET', `${base}/bp-readings`))),
     section('symptoms-heading', t('site.symptoms.title'), async () => symptomTimeline(await call('GET', `${base}/symptom-reports`))),
     section('signoff-heading', t('site.signoff.participant_title'), () => participantSignOff(participantId)),
