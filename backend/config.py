@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from backend.notify.endpoints import EndpointPolicy
+
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 
 
@@ -38,6 +40,7 @@ class Settings:
     ratelimit_enabled: bool
     staff_token_hours: int
     public_base_url: str
+    push_endpoints: EndpointPolicy = field(default_factory=EndpointPolicy)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -61,4 +64,5 @@ class Settings:
             ratelimit_enabled=env.get("RATELIMIT_ENABLED", "1") not in ("0", "false", "False"),
             staff_token_hours=int(env.get("STAFF_TOKEN_HOURS") or 12),
             public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            push_endpoints=EndpointPolicy.from_env(env),
         )

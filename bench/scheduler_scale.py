@@ -408,6 +408,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from backend.models import Reminder
+    from backend.notify.endpoints import EndpointPolicy
     from backend.notify.vapid import generate_keys
     from backend.notify.webpush import WebPushSender
     from backend.services.outbox import Transport
@@ -426,7 +427,13 @@ def main() -> int:
         app = make_app(url, instance)
         keys = generate_keys()
         transport = Transport(
-            push=WebPushSender(keys, "mailto:ops@dosing-diary.example.org", timeout=10), smtp=None
+            push=WebPushSender(
+                keys,
+                "mailto:ops@dosing-diary.example.org",
+                timeout=10,
+                endpoints=EndpointPolicy(allow_loopback=True),  # the bench's push service is local
+            ),
+            smtp=None,
         )
         transport.max_workers = args.workers or transport.max_workers
         app.extensions["delivery_transport"] = transport

@@ -143,6 +143,8 @@ def make_app(database_url: str, instance: Path, **env: str):  # type: ignore[no-
                 "DATABASE_URL": database_url,
                 "TOKEN_PEPPER": TEST_PEPPER,
                 "RATELIMIT_ENABLED": "0",
+                # The local push services of tests/support/push_endpoint.py listen on 127.0.0.1.
+                "PUSH_ALLOW_LOOPBACK": "1",
                 "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
                 **env,
             },

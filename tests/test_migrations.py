@@ -95,3 +95,53 @@ def test_0004_adds_confirmed_late_through_to_cycles_and_keeps_their_triggers(tmp
     assert "confirmed_late_through" not in {c["name"] for c in inspect(engine).get_columns("cycles")}
     assert len({t for t in _triggers(engine) if t.startswith("cycles_plan_token")}) == 3
     engine.dispose()
+
+
+def test_0006_disables_stored_push_endpoints_outside_the_allow_list(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("PUSH_ALLOW_LOOPBACK", raising=False)
+    monkeypatch.delenv("PUSH_SERVICE_HOSTS", raising=False)
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    ops.upgrade(url, "0005")
+    engine = create_engine(url)
+    _site_and_participants(engine, "p")
+    endpoints = {
+        "fcm": ("https://fcm.googleapis.com/fcm/send/abc", None),
+        "pg": ("http://127.0.0.1:5432/", None),
+        "redis": ("http://[::1]:6379/", None),
+        "local": ("http://localhost:6379/x", None),
+        "other": ("https://attacker.example.com/push", None),
+        "gone": ("http://127.0.0.1:9/", "push service answered 410"),
+    }
+    with engine.begin() as conn:
+        for sid, (endpoint, reason) in endpoints.items():
+            conn.execute(
+                text(
+                    "INSERT INTO push_subscriptions (id, endpoint, p256dh, auth, participant_id, "
+                    "created_at, disabled_at, disabled_reason) VALUES (:id, :endpoint, 'k', 'a', 'p', "
+                    "'2026-10-01 00:00:00', :disabled_at, :reason)"
+                ),
+                {
+                    "id": sid,
+                    "endpoint": endpoint,
+                    "reason": reason,
+                    "disabled_at": "2026-10-02 00:00:00" if reason else None,
+                },
+            )
+    ops.upgrade(url, "0006")
+    with engine.connect() as conn:
+        rows = {
+            r.id: r
+            for r in conn.execute(text("SELECT id, disabled_at, disabled_reason FROM push_subscriptions"))
+        }
+    assert rows["fcm"].disabled_at is None and rows["fcm"].disabled_reason is None
+    for sid in ("pg", "redis", "local", "other"):
+        assert rows[sid].disabled_at is not None, sid
+        assert rows[sid].disabled_reason.startswith("endpoint refused by the push-service allow list"), sid
+    assert rows["gone"].disabled_reason == "push service answered 410"  # already disabled: untouched
+    command.downgrade(ops.alembic_config(url), "0005")
+    with engine.connect() as conn:
+        assert (
+            conn.execute(text("SELECT count(*) FROM push_subscriptions WHERE disabled_at IS NULL")).scalar()
+            == 1
+        )
+    engine.dispose()

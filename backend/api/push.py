@@ -69,6 +69,7 @@ def _upsert(actor, body: dict):  # type: ignore[no-untyped-def]
         auth=body["keys"]["auth"],
         user_agent=request.user_agent.string,
         now=clock.now(),
+        policy=current_app.config["SETTINGS"].push_endpoints,
     )
 
 
@@ -78,14 +79,19 @@ class MySubscriptions(MethodView):
     @blp.arguments(SubscriptionIn)
     @blp.response(201, SubscriptionOut)
     def post(self, body: dict):  # type: ignore[no-untyped-def]
-        """Register (or refresh) this phone's push subscription."""
+        """Register (or refresh) this phone's push subscription.
+
+        The endpoint must be an https URL of a known push service (422 naming `endpoint`
+        otherwise). An endpoint registered to another account is never moved: 409 naming
+        `endpoint`; unsubscribe the browser and subscribe again to get a fresh endpoint.
+        """
         return _upsert(device_actor(), body)
 
     @blp.doc(security=SECURITY)
     @blp.arguments(UnsubscribeIn)
     @blp.response(204)
     def delete(self, body: dict) -> None:
-        """Stop pushes to this endpoint."""
+        """Stop pushes to this endpoint (only its owner can: 404 for anyone else)."""
         push.unsubscribe(db.session, device_actor(), endpoint=body["endpoint"], now=clock.now())
 
 
@@ -95,12 +101,17 @@ class StaffSubscriptions(MethodView):
     @blp.arguments(SubscriptionIn)
     @blp.response(201, SubscriptionOut)
     def post(self, body: dict):  # type: ignore[no-untyped-def]
-        """Register (or refresh) this staff browser's push subscription (alerts of the user's site)."""
+        """Register (or refresh) this staff browser's push subscription (alerts of the user's site).
+
+        The endpoint must be an https URL of a known push service (422 naming `endpoint`
+        otherwise). An endpoint registered to another account is never moved: 409 naming
+        `endpoint`; unsubscribe the browser and subscribe again to get a fresh endpoint.
+        """
         return _upsert(staff_actor(), body)
 
     @blp.doc(security=SECURITY)
     @blp.arguments(UnsubscribeIn)
     @blp.response(204)
     def delete(self, body: dict) -> None:
-        """Stop pushes to this endpoint."""
+        """Stop pushes to this endpoint (only its owner can: 404 for anyone else)."""
         push.unsubscribe(db.session, staff_actor(), endpoint=body["endpoint"], now=clock.now())

@@ -27,6 +27,7 @@ from py_vapid import Vapid02, VapidException
 from pywebpush import WebPushException, webpush
 
 from backend import clock
+from backend.notify.endpoints import EndpointPolicy, EndpointRefused, NoRedirectSession
 from backend.notify.vapid import VapidKeys, b64url_decode
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class PushResult:
     config_error: bool
     error: str | None
     duration_ms: float
+    refused: bool = False  # the endpoint failed the push-service allow list: nothing was sent
 
 
 def encode_payload(payload: object) -> bytes:
@@ -179,8 +181,18 @@ def _failure(status: int | None, error: str, started: float, **flags: object) ->
 class WebPushSender:
     """Sends PushMessages signed with the server's VAPID key; safe to share between threads."""
 
-    def __init__(self, keys: VapidKeys, subject: str, timeout: float = 10.0) -> None:
-        """Prepare the signer. `subject` is the VAPID `sub`: a mailto: or https: contact."""
+    def __init__(
+        self,
+        keys: VapidKeys,
+        subject: str,
+        timeout: float = 10.0,
+        endpoints: EndpointPolicy | None = None,
+    ) -> None:
+        """Prepare the signer. `subject` is the VAPID `sub`: a mailto: or https: contact.
+
+        `endpoints` is the allow list every endpoint is checked against right before sending
+        (default: the public push services, no loopback).
+        """
         if not _SUBJECT_RE.match(subject):
             raise ValueError("VAPID subject must be mailto:user@host or https://host (no path)")
         if subject.startswith("mailto:") and subject.endswith("@localhost"):
@@ -191,6 +203,7 @@ class WebPushSender:
         self._vapid = Vapid02(private_key=key)
         self.subject = subject
         self.timeout = timeout
+        self.endpoints = endpoints or EndpointPolicy()
 
     def _headers(self, msg: PushMessage) -> dict[str, str]:
         """Validate urgency/TTL and build the Urgency and Topic headers."""
@@ -207,6 +220,12 @@ class WebPushSender:
         """Make one delivery attempt. Invalid messages raise ValueError before any network I/O."""
         data = encode_payload(msg.payload)
         headers = self._headers(msg)
+        started = time.perf_counter()
+        try:
+            self.endpoints.check(msg.endpoint)
+        except EndpointRefused as exc:
+            log.warning("push endpoint refused at send time: %s", exc)
+            return _failure(None, f"endpoint refused: {exc}", started, config_error=True, refused=True)
         origin = _origin(msg.endpoint)
         # webpush() mutates vapid_claims (aud, exp): always a fresh dict.
         claims = {
@@ -215,17 +234,18 @@ class WebPushSender:
             "exp": int((clock.now() + VAPID_EXPIRY).timestamp()),
         }
         subscription = {"endpoint": msg.endpoint, "keys": {"p256dh": msg.p256dh, "auth": msg.auth}}
-        started = time.perf_counter()
         try:
-            response = webpush(
-                subscription,
-                data=data,
-                vapid_private_key=self._vapid,
-                vapid_claims=claims,
-                headers=headers,
-                ttl=msg.ttl_seconds,
-                timeout=self.timeout,
-            )
+            with NoRedirectSession() as session:
+                response = webpush(
+                    subscription,
+                    data=data,
+                    vapid_private_key=self._vapid,
+                    vapid_claims=claims,
+                    headers=headers,
+                    ttl=msg.ttl_seconds,
+                    timeout=self.timeout,
+                    requests_session=session,
+                )
         except WebPushException as exc:
             return self._classify_http_error(exc, origin, started)
         except requests.Timeout:

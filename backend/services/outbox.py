@@ -54,7 +54,8 @@ def transport_for(app: Flask) -> Transport:
     settings = app.config["SETTINGS"]
     keys = vapid.load_or_create(settings.instance_path, settings.vapid_private_key)
     smtp = SmtpSender.from_url(settings.smtp_url) if settings.smtp_url else None
-    transport = Transport(push=WebPushSender(keys, settings.vapid_subject, timeout=10.0), smtp=smtp)
+    push = WebPushSender(keys, settings.vapid_subject, timeout=10.0, endpoints=settings.push_endpoints)
+    transport = Transport(push=push, smtp=smtp)
     app.extensions["delivery_transport"] = transport
     return transport
 
@@ -271,9 +272,9 @@ def _record(
                 values.update(status="failed")
             if row.subscription_id and result.ok:
                 successes.append({"id": row.subscription_id, "last_success_at": now})
-            elif row.subscription_id and result.gone:
-                reason = f"push service answered {result.status}"
-                gone.append({"id": row.subscription_id, "disabled_at": now, "disabled_reason": reason})
+            elif row.subscription_id and (result.gone or result.refused):
+                reason = result.error if result.refused else f"push service answered {result.status}"
+                gone.append({"id": row.subscription_id, "disabled_at": now, "disabled_reason": reason[:200]})
         by_shape.setdefault(tuple(sorted(values)), []).append({"id": row.id, **values})
     # ORM bulk UPDATE by primary key: one executemany per shape instead of a statement per row.
     for params in by_shape.values():
@@ -293,6 +294,8 @@ def _outcome(result: PushResult) -> str:
         return "sent"
     if result.gone:
         return "gone"
+    if result.refused:
+        return "refused"
     if result.config_error:
         return "config_error"
     return "retry" if result.retryable else "failed"

@@ -6,13 +6,19 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.models import PushSubscription
+from backend.notify.endpoints import EndpointPolicy, EndpointRefused
 from backend.notify.webpush import validate_subscription_keys
 from backend.services import audit
 from backend.services.actors import Actor
-from backend.services.errors import Forbidden, Invalid, NotFound
+from backend.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+OWNED_ELSEWHERE = (
+    "this endpoint is registered to another account: unsubscribe this browser and subscribe again"
+)
 
 
 def _owner(actor: Actor) -> dict[str, str | None]:
@@ -24,10 +30,11 @@ def _owner(actor: Actor) -> dict[str, str | None]:
     raise Forbidden("only a participant's device or a staff user may subscribe")
 
 
-def _check(endpoint: str, p256dh: str, auth: str) -> None:
-    parts = urlsplit(endpoint)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise Invalid({"endpoint": "must be an absolute https URL"})
+def _check(endpoint: str, p256dh: str, auth: str, policy: EndpointPolicy) -> None:
+    try:
+        policy.check(endpoint)
+    except EndpointRefused as exc:
+        raise Invalid({"endpoint": str(exc)}) from None
     try:
         validate_subscription_keys(p256dh, auth)
     except ValueError as exc:
@@ -44,16 +51,16 @@ def subscribe(
     auth: str,
     user_agent: str | None,
     now: datetime,
+    policy: EndpointPolicy,
 ) -> PushSubscription:
-    """Create or refresh the subscription for ``endpoint``, owned by the caller; re-enables it."""
-    _check(endpoint, p256dh, auth)
+    """Create or refresh the caller's subscription for ``endpoint``; re-enables it.
+
+    409 when the endpoint is registered to anyone else (see the module docstring).
+    """
+    _check(endpoint, p256dh, auth, policy)
     owner = _owner(actor)
-    sub = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
-    if sub is None:
-        sub = PushSubscription(endpoint=endpoint, created_at=now)
-        session.add(sub)
+    sub = _own_or_new(session, endpoint, owner, {"p256dh": p256dh, "auth": auth}, now)
     sub.p256dh, sub.auth = p256dh, auth
-    sub.participant_id, sub.staff_user_id = owner["participant_id"], owner["staff_user_id"]
     sub.user_agent = (user_agent or "")[:300] or None
     sub.disabled_at, sub.disabled_reason = None, None
     session.flush()
@@ -73,14 +80,40 @@ def subscribe(
     return sub
 
 
+def _owned_by(sub: PushSubscription, owner: dict[str, str | None]) -> bool:
+    return (sub.participant_id, sub.staff_user_id) == (owner["participant_id"], owner["staff_user_id"])
+
+
+def _own_or_new(
+    session: Session, endpoint: str, owner: dict[str, str | None], keys: dict[str, str], now: datetime
+) -> PushSubscription:
+    """The caller's row for ``endpoint`` (locked), a new one, or Conflict if someone else owns it.
+
+    A concurrent first registration of the same endpoint loses at the unique key inside a
+    savepoint and is then judged against the winner's row like any other.
+    """
+    query = select(PushSubscription).where(PushSubscription.endpoint == endpoint).with_for_update()
+    sub = session.scalar(query)
+    if sub is None:
+        sub = PushSubscription(endpoint=endpoint, created_at=now, **owner, **keys)
+        try:
+            with session.begin_nested():
+                session.add(sub)
+                session.flush()
+        except IntegrityError:
+            sub = session.scalar(query.execution_options(populate_existing=True))
+            if sub is None:  # pragma: no cover - the unique key fired for a row that vanished
+                raise
+    if not _owned_by(sub, owner):
+        raise Conflict(OWNED_ELSEWHERE, {"endpoint": [OWNED_ELSEWHERE]})
+    return sub
+
+
 def unsubscribe(session: Session, actor: Actor, *, endpoint: str, now: datetime) -> None:
     """Remove the caller's subscription for ``endpoint`` (404 when the caller has none there)."""
     owner = _owner(actor)
     sub = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
-    if sub is None or (sub.participant_id, sub.staff_user_id) != (
-        owner["participant_id"],
-        owner["staff_user_id"],
-    ):
+    if sub is None or not _owned_by(sub, owner):
         raise NotFound("subscription not found")
     sub.disabled_at, sub.disabled_reason = now, "unsubscribed by its owner"
     session.flush()

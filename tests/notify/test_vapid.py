@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from backend.notify.endpoints import EndpointPolicy
 from backend.notify.vapid import (
     PRIVATE_KEY_FILENAME,
     b64url_decode,
@@ -115,7 +116,9 @@ def test_processes_racing_to_create_keys_agree_on_one(tmp_path):
 def test_reloaded_keys_sign_pushes_the_endpoint_accepts(tmp_path):
     created = load_or_create(tmp_path, None)
     reloaded = load_or_create(tmp_path, None)
-    sender = WebPushSender(reloaded, "https://trial.example.org")
+    sender = WebPushSender(
+        reloaded, "https://trial.example.org", endpoints=EndpointPolicy(allow_loopback=True)
+    )
     with PushEndpoint() as endpoint:
         subscription = endpoint.subscription()
         payload = {

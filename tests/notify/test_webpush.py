@@ -11,6 +11,7 @@ from email.utils import format_datetime
 import pytest
 
 from backend import clock
+from backend.notify.endpoints import EndpointPolicy
 from backend.notify.vapid import VapidKeys, generate_keys
 from backend.notify.webpush import (
     BACKOFF_CAP_SECONDS,
@@ -25,6 +26,8 @@ from backend.notify.webpush import (
 from tests.support import PushEndpoint, SilentServer
 
 SUBJECT = "mailto:trial-ops@example.org"
+# The local push services below listen on 127.0.0.1: the sender must be told it may post there.
+LOOPBACK = EndpointPolicy(allow_loopback=True)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +39,7 @@ def keys() -> VapidKeys:
 @pytest.fixture
 def sender(keys: VapidKeys) -> WebPushSender:
     """A sender with a generous timeout for the happy paths."""
-    return WebPushSender(keys, SUBJECT, timeout=5.0)
+    return WebPushSender(keys, SUBJECT, timeout=5.0, endpoints=LOOPBACK)
 
 
 @pytest.fixture
@@ -224,7 +227,7 @@ def test_invalid_urgency_or_ttl_is_refused(sender, endpoint, bad):
 
 
 def test_timeout_against_a_server_that_never_answers_is_retryable():
-    sender = WebPushSender(generate_keys(), SUBJECT, timeout=0.5)
+    sender = WebPushSender(generate_keys(), SUBJECT, timeout=0.5, endpoints=LOOPBACK)
     with SilentServer() as silent, PushEndpoint() as browser:
         subscription = browser.subscription()
         subscription["endpoint"] = f"http://127.0.0.1:{silent.port}/push/x"
@@ -303,3 +306,24 @@ def test_subscription_keys_are_validated(endpoint):
 def test_vapid_subject_must_be_mailto_or_https(keys, subject):
     with pytest.raises(ValueError):
         WebPushSender(keys, subject)
+
+
+def test_an_endpoint_outside_the_allow_list_is_never_contacted(keys, endpoint):
+    """The production rule (no loopback): refused before any I/O, reported as `refused`."""
+    strict = WebPushSender(keys, SUBJECT, timeout=5.0)
+    result = strict.send(message_for(endpoint.subscription("/push/internal")))
+    assert (result.ok, result.refused, result.retryable, result.status) == (False, True, False, None)
+    assert result.error.startswith("endpoint refused:")
+    time.sleep(0.2)
+    assert endpoint.received == []
+
+
+def test_a_redirect_from_the_push_service_is_not_followed(sender, endpoint):
+    with PushEndpoint() as elsewhere:
+        target = elsewhere.subscription("/internal")["endpoint"]
+        endpoint.script("/push/x", [(307, {"Location": target})])
+        result = sender.send(message_for(endpoint.subscription("/push/x")))
+        time.sleep(0.2)
+        assert elsewhere.received == []
+    assert not result.ok and result.status == 307
+    assert len(endpoint.received) == 1

@@ -38,7 +38,8 @@ def smtp_sink() -> Iterator[SmtpSink]:
 def transport(app, smtp_sink) -> Transport:  # type: ignore[no-untyped-def]
     """The app's delivery transport, with fresh VAPID keys and the SMTP sink."""
     keys = generate_keys()
-    t = Transport(push=WebPushSender(keys, SUBJECT, timeout=5.0), smtp=SmtpSender.from_url(smtp_sink.url))
+    sender = WebPushSender(keys, SUBJECT, timeout=5.0, endpoints=app.config["SETTINGS"].push_endpoints)
+    t = Transport(push=sender, smtp=SmtpSender.from_url(smtp_sink.url))
     app.extensions["delivery_transport"] = t
     return t
 

@@ -2,6 +2,7 @@
  * Web Push opt-in and opt-out for this phone (reminders; the payload carries no health data).
  * @module patient/push
  */
+import { ApiError } from '../common/http.js';
 import { call, get } from './api.js';
 
 /**
@@ -30,6 +31,8 @@ function keyBytes(base64url) {
 /**
  * Ask for permission, subscribe with the server's VAPID key and register the subscription.
  * GET /api/v1/push/vapid-public-key -> {public_key}; POST /api/v1/me/push-subscriptions
+ * A 409 means this browser's endpoint is registered to another account (the server never moves
+ * it): drop the local subscription and register a fresh endpoint, once.
  * @returns {Promise<boolean>} false when the user refused notifications
  */
 export async function enablePush() {
@@ -37,8 +40,16 @@ export async function enablePush() {
   const { public_key: publicKey } = await get('/push/vapid-public-key');
   await navigator.serviceWorker.register('/sw.js', { scope: '/' });
   const registration = await navigator.serviceWorker.ready;
-  const subscription = await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) });
-  await call('POST', '/api/v1/me/push-subscriptions', subscription.toJSON());
+  const options = { userVisibleOnly: true, applicationServerKey: keyBytes(publicKey) };
+  let subscription = await registration.pushManager.subscribe(options);
+  try {
+    await call('POST', '/api/v1/me/push-subscriptions', subscription.toJSON());
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 409) throw error;
+    await subscription.unsubscribe();
+    subscription = await registration.pushManager.subscribe(options);
+    await call('POST', '/api/v1/me/push-subscriptions', subscription.toJSON());
+  }
   return true;
 }
 
