@@ -97,11 +97,11 @@ def test_0004_adds_confirmed_late_through_to_cycles_and_keeps_their_triggers(tmp
     engine.dispose()
 
 
-def test_0006_disables_stored_push_endpoints_outside_the_allow_list(tmp_path: Path, monkeypatch):
+def test_0007_disables_stored_push_endpoints_outside_the_allow_list(tmp_path: Path, monkeypatch):
     monkeypatch.delenv("PUSH_ALLOW_LOOPBACK", raising=False)
     monkeypatch.delenv("PUSH_SERVICE_HOSTS", raising=False)
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    ops.upgrade(url, "0005")
+    ops.upgrade(url, "0006")
     engine = create_engine(url)
     _site_and_participants(engine, "p")
     endpoints = {
@@ -127,7 +127,7 @@ def test_0006_disables_stored_push_endpoints_outside_the_allow_list(tmp_path: Pa
                     "disabled_at": "2026-10-02 00:00:00" if reason else None,
                 },
             )
-    ops.upgrade(url, "0006")
+    ops.upgrade(url, "0007")
     with engine.connect() as conn:
         rows = {
             r.id: r
@@ -138,7 +138,7 @@ def test_0006_disables_stored_push_endpoints_outside_the_allow_list(tmp_path: Pa
         assert rows[sid].disabled_at is not None, sid
         assert rows[sid].disabled_reason.startswith("endpoint refused by the push-service allow list"), sid
     assert rows["gone"].disabled_reason == "push service answered 410"  # already disabled: untouched
-    command.downgrade(ops.alembic_config(url), "0005")
+    command.downgrade(ops.alembic_config(url), "0006")
     with engine.connect() as conn:
         assert (
             conn.execute(text("SELECT count(*) FROM push_subscriptions WHERE disabled_at IS NULL")).scalar()

@@ -7,8 +7,8 @@ applies the same rule, with the environment it runs in, to the subscriptions alr
 disables each one that fails it, with the reason. Nothing is deleted; the downgrade leaves them
 disabled (re-enabling them would reopen the hole; the browser subscribes again by itself).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -22,8 +22,8 @@ import backend.db
 from backend import clock
 from backend.notify.endpoints import EndpointPolicy, EndpointRefused
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -47,7 +47,7 @@ def upgrade() -> None:
         try:
             policy.check(row.endpoint)
         except EndpointRefused as exc:
-            reason = f"endpoint refused by the push-service allow list (migration 0006): {exc}"
+            reason = f"endpoint refused by the push-service allow list (migration 0007): {exc}"
             conn.execute(
                 sa.update(SUBSCRIPTIONS)
                 .where(SUBSCRIPTIONS.c.id == row.id)
