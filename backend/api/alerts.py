@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -13,11 +14,23 @@ from backend import clock
 from backend.api.access import SECURITY, staff_actor
 from backend.api.fields import Reason
 from backend.db import db
+from backend.domain.i18n import LANGUAGES
 from backend.models import Alert
 from backend.models.alerts import SEVERITIES, STATUSES
 from backend.services import alerts
+from backend.services.alert_views import alert_views
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1/alerts", description="Alert queue")
+
+
+class AlertTextOut(Schema):
+    """The alert in words, in the language of ``Accept-Language`` (en or zh-CN)."""
+
+    title = fields.String(required=True)
+    evidence = fields.List(
+        fields.String(), required=True, metadata={"description": "newest first, at most 5"}
+    )
+    source = fields.String(required=True, metadata={"description": "published sources only"})
 
 
 class AlertOut(Schema):
@@ -43,22 +56,35 @@ class AlertOut(Schema):
     resolved_at = fields.AwareDateTime(allow_none=True, required=True)
     resolution_note = fields.String(allow_none=True, required=True)
     escalated_at = fields.AwareDateTime(allow_none=True, required=True)
+    participant_timezone = fields.String(required=True)
+    acknowledged_by_name = fields.String(allow_none=True, required=True)
+    resolved_by_name = fields.String(allow_none=True, required=True)
+    text = fields.Nested(AlertTextOut, required=True)
 
 
-_COLUMNS = [name for name in AlertOut._declared_fields if name != "study_id"]
+_VIEW_FIELDS = {"study_id", "participant_timezone", "acknowledged_by_name", "resolved_by_name", "text"}
+_COLUMNS = [name for name in AlertOut._declared_fields if name not in _VIEW_FIELDS]
+
+
+def reader_language() -> str:
+    """The language the caller reads (``Accept-Language``: ``en`` or ``zh-CN``; English otherwise)."""
+    return request.accept_languages.best_match(LANGUAGES) or "en"
 
 
 def serialise(session: Session, rows: list[Alert]) -> list[dict[str, Any]]:
-    """Alerts as response dicts, each with its participant's study id (one extra query)."""
-    study_ids = alerts.study_ids(session, rows)
+    """Alerts as response dicts with study id, staff names and evidence in words (two extra queries)."""
+    views = alert_views(session, rows, reader_language())
     return [
-        {**{name: getattr(a, name) for name in _COLUMNS}, "study_id": study_ids.get(a.participant_id, "")}
-        for a in rows
+        {**{name: getattr(a, name) for name in _COLUMNS}, **view} for a, view in zip(rows, views, strict=True)
     ]
 
 
 class AlertFilter(Schema):
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.List(
+        fields.String(validate=validate.OneOf(STATUSES)),
+        metadata={"description": "repeat for several (status=open&status=acknowledged: not resolved)"},
+    )
+    rule_id = fields.String(validate=validate.Length(max=64))
     severity = fields.String(validate=validate.OneOf(SEVERITIES))
     site_id = fields.String(validate=validate.Length(max=32))
     participant_id = fields.String(validate=validate.Length(max=32))

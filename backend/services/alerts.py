@@ -163,10 +163,11 @@ def list_alerts(
     session: Session,
     actor: Actor,
     *,
-    status: str | None = None,
+    status: list[str] | None = None,
     severity: str | None = None,
     site_id: str | None = None,
     participant_id: str | None = None,
+    rule_id: str | None = None,
 ) -> list[Alert]:
     """The caller's alert queue: urgent first, then review, then info; oldest first within each."""
     require_role(actor, READ_ROLES)
@@ -175,7 +176,9 @@ def list_alerts(
     if not actor.sees_all_sites:
         stmt = stmt.where(Alert.site_id == actor.site_id)
     if status:
-        stmt = stmt.where(Alert.status == status)
+        stmt = stmt.where(Alert.status.in_(status))
+    if rule_id:
+        stmt = stmt.where(Alert.rule_id == rule_id)
     if severity:
         stmt = stmt.where(Alert.severity == severity)
     if site_id:
@@ -278,11 +281,3 @@ def alerts_with_evidence(session: Session, participant_id: str, key: str, value:
     found = [a for a in session.scalars(stmt) if any(e.get(key) == value for e in a.evidence or [])]
     return sorted(found, key=lambda a: SEVERITIES.index(a.severity) if a.severity in SEVERITIES else 9)
 
-
-def study_ids(session: Session, alerts: list[Alert]) -> dict[str, str]:
-    """participant id -> study id for the participants of ``alerts`` (one query)."""
-    ids = {a.participant_id for a in alerts}
-    if not ids:
-        return {}
-    rows = session.execute(select(Participant.id, Participant.study_id).where(Participant.id.in_(ids)))
-    return {pid: sid for pid, sid in rows}

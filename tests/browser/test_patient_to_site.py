@@ -156,9 +156,12 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
 
     bp_card.get_by_label("Note (optional)").first.fill("Called the patient; seen in clinic today.")
     bp_card.get_by_role("button", name="Acknowledge").click()
-    # Acknowledged alerts leave the open queue; the status filter shows them.
-    expect(site.locator(f"#alert-{bp_alert['id']}")).to_have_count(0)
-    expect(cards).to_have_count(1)
+    # Issue 17: the acknowledged alert stays where it was, confirmed in place (the list never
+    # shifts under the cursor); the "Acknowledged" filter then shows it alone.
+    in_place = site.locator(".alert-card", has=site.locator(f"#alert-{bp_alert['id']}"))
+    expect(in_place.locator(".confirmation")).to_contain_text("Acknowledged by coordinator_a")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(1)).to_contain_text("01-002")
     site.get_by_label("Status").select_option(label="Acknowledged")
     site.get_by_role("button", name="Show").click()
     acknowledged = site.locator(".alert-card", has=site.locator(f"#alert-{bp_alert['id']}"))

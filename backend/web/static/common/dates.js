@@ -58,3 +58,27 @@ export function atLocalTime(date, time) {
 export function localTime(when = new Date()) {
   return `${pad(when.getHours())}:${pad(when.getMinutes())}`;
 }
+
+/**
+ * The instant of a wall-clock time on a date in an IANA zone, as ISO 8601 UTC: the participant's
+ * 08:00 in Europe/London stays 08:00 London whatever zone this browser is in. The zone's offset
+ * is read from Intl twice (the second pass settles offsets that change on that day).
+ * @param {string} date YYYY-MM-DD
+ * @param {string} time HH:MM
+ * @param {string} zone IANA time zone, e.g. "Europe/London"
+ * @returns {string}
+ */
+export function instantInZone(date, time, zone) {
+  const [year, month, day] = date.split('-').map(Number);
+  const [hour, minute] = time.split(':').map(Number);
+  const wall = Date.UTC(year, month - 1, day, hour, minute);
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  });
+  const offset = (ms) => {
+    const parts = Object.fromEntries(format.formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
+    return Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second) - ms;
+  };
+  const first = wall - offset(wall);
+  return new Date(wall - offset(first)).toISOString();
+}

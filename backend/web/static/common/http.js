@@ -51,12 +51,15 @@ function messageText(messages) {
  * for an entry captured earlier (queued offline), else now.
  * @param {string} method
  * @param {string} url
- * @param {{token?: string, body?: *, deviceTime?: string}} [options] `deviceTime` ISO 8601 with offset
+ * @param {{token?: string, body?: *, deviceTime?: string, language?: string}} [options] `deviceTime` ISO 8601
+ *   with offset; `language` is sent as Accept-Language (texts the server writes, such as alert
+ *   evidence, come back in the reader's language)
  * @returns {Promise<*>} the parsed body (null for an empty answer)
  * @throws {NetworkError|ApiError}
  */
-export async function requestJson(method, url, { token, body, deviceTime } = {}) {
+export async function requestJson(method, url, { token, body, deviceTime, language } = {}) {
   const headers = { Accept: 'application/json' };
+  if (language) headers['Accept-Language'] = language;
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') headers['X-Device-Time'] = deviceTime ?? isoInstant(new Date());

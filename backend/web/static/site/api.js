@@ -4,6 +4,7 @@
  * @module site/api
  */
 import { requestJson, ApiError } from '../common/http.js';
+import { currentLanguage } from '../common/i18n.js';
 
 const SESSION_KEY = 'dosing-diary.staff-session';
 const listeners = new Set();
@@ -64,7 +65,7 @@ export async function logout() {
  */
 export async function call(method, path, body) {
   try {
-    return await requestJson(method, `/api/v1${path}`, { token: session()?.access_token, body });
+    return await requestJson(method, `/api/v1${path}`, { token: session()?.access_token, body, language: currentLanguage() });
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       sessionStorage.removeItem(SESSION_KEY);

@@ -14,9 +14,17 @@ import { showParticipant } from './screens/participant.js';
 import { showExports } from './exports.js';
 import { showSignOff } from './signoff.js';
 import { showQueries } from './queries.js';
+import { parseRoute } from './route.js';
 
-const VIEWS = { alerts: showAlerts, participants: showParticipants, participant: showParticipant, exports: showExports,
-  signoff: showSignOff, queries: showQueries };
+// view name -> (container, route) => Promise; see route.js for the addresses
+const VIEWS = {
+  alerts: showAlerts,
+  participants: (view, route) => showParticipants(view, route.parts[0]),
+  participant: (view, route) => showParticipant(view, route.parts[0], route.parts[1] === 'day' ? route.parts[2] : null),
+  exports: (view, route) => showExports(view, route.parts[0]),
+  signoff: (view) => showSignOff(view),
+  queries: (view) => showQueries(view),
+};
 const main = document.getElementById('main');
 let latestRender = 0;
 
@@ -42,7 +50,7 @@ function renderHeader() {
         h('li', {}, h('a', { href: '#exports', 'data-view': 'exports', text: t('site.nav.exports') }))))
       : null,
     h('div', { class: 'header-tools' },
-      current ? h('span', { text: t('site.signed_in_as', { name: current.user.name, role: current.user.role }) }) : null,
+      current ? h('span', { text: t('site.signed_in_as', { name: current.user.name, role: t(`site.role.${current.user.role}`) }) }) : null,
       language,
       current ? h('button', { type: 'button', class: 'button-secondary', text: t('site.logout'), onclick: () => logout() }) : null));
 }
@@ -57,7 +65,8 @@ async function render() {
       else location.hash = '#alerts';
     });
   }
-  const [name, param] = (location.hash.slice(1) || 'alerts').split('/');
+  const route = parseRoute();
+  const name = VIEWS[route.view] ? route.view : 'alerts';
   document.querySelectorAll('[data-view]').forEach((link) => {
     if (link.dataset.view === (name === 'participant' ? 'participants' : name)) link.setAttribute('aria-current', 'page');
   });
@@ -65,7 +74,7 @@ async function render() {
   const view = h('div', { class: 'view' });
   const renderId = ++latestRender;
   try {
-    await (VIEWS[name] ?? showAlerts)(view, param);
+    await VIEWS[name](view, route);
     if (renderId !== latestRender) return;
     mount(main, view);
   } catch (error) {

@@ -8,6 +8,7 @@
 import { h } from '../common/dom.js';
 import { t, formatDate } from '../common/i18n.js';
 import { field, showErrors, clearErrors } from '../common/forms.js';
+import { can } from './roles.js';
 import { call } from './api.js';
 
 const COLUMNS = ['dispensed_on', 'strength_mg', 'tablets_dispensed', 'returned_on', 'tablets_returned', 'expected_taken', 'counted_taken', 'result'];
@@ -69,6 +70,7 @@ function form(id, title, specs, send, onDone) {
 export async function renderPillCounts(base, onDone) {
   const rows = await call('GET', `${base}/dispensings`);
   const open = rows.find((row) => row.returned_on === null);
+  if (!can('site.enter')) return h('div', {}, table(rows));  // a monitor reads, records nothing
   return h('div', {},
     table(rows),
     open

@@ -1,6 +1,10 @@
 /**
- * The alert queue: urgent first, then oldest; each alert with its rule, evidence and the advice
- * the patient saw, and Acknowledge (optional note) and Resolve (note required) actions.
+ * The alert queue and single alerts (#alerts/<id>, the link in every alert e-mail).
+ *
+ * The default view is "not resolved" (open and acknowledged), urgent first, then oldest. An
+ * action confirms in place: the card is redrawn where it is with a confirmation line, and the
+ * list never re-sorts or drops a card under the cursor (a coordinator once resolved the wrong
+ * patient's alert when the list shifted). Evidence is shown in words; ids only behind "details".
  * @module site/screens/alerts
  */
 import { h, mount } from '../../common/dom.js';
@@ -8,46 +12,88 @@ import { t, formatDateTime } from '../../common/i18n.js';
 import { field, showErrors, clearErrors } from '../../common/forms.js';
 import { renderAdvice } from '../../common/advice.js';
 import { call } from '../api.js';
+import { can } from '../roles.js';
 import { renderValue } from '../values.js';
+import { isAlertId, participantLink, routeHash } from '../route.js';
 
 const SEVERITIES = ['urgent', 'review', 'info'];
-const STATUSES = ['open', 'acknowledged', 'resolved'];
+const STATUS_FILTERS = { unresolved: ['open', 'acknowledged'], open: ['open'], acknowledged: ['acknowledged'], resolved: ['resolved'], all: [] };
+export const RULES = [
+  'BP-CRISIS', 'BP-CONFIRMED-160-100', 'BP-PERSISTENT-G2', 'SYM-FEVER', 'SYM-HEMOPTYSIS', 'SYM-GI-BLEED',
+  'SYM-DYSPNEA-SEVERE', 'SYM-CHEST-PAIN', 'SYM-SEVERE', 'SYM-WORSENING', 'SYM-NEW-RESPIRATORY', 'SYM-EYE',
+  'SYM-MUCOSITIS-EATING', 'SYM-DIARRHEA-G2-2D', 'DOSE-MISSED', 'DOSE-MISSED-2', 'CYCLE-UNCONFIRMED', 'PILL-COUNT-DISCREPANCY',
+];
 
 /**
- * Alerts in queue order: severity (urgent, review, info), then oldest opened first.
- * @param {Object[]} alerts
- * @returns {Object[]}
+ * "2 h 15 min" since `since` (the page's clock).
+ * @param {string} since ISO instant
+ * @returns {string}
  */
-function queueOrder(alerts) {
-  return [...alerts].sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || Date.parse(a.opened_at) - Date.parse(b.opened_at));
+export function elapsed(since) {
+  const minutes = Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 60000));
+  if (minutes < 60) return t('site.duration.minutes', { minutes });
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return t('site.duration.hours', { hours, minutes: minutes % 60 });
+  return t('site.duration.days', { days: Math.floor(hours / 24), hours: hours % 24 });
 }
 
 /**
- * Render the queue with its filters (kept in the URL: #alerts/<status>,<severity>).
+ * Route #alerts…: one alert when the path holds an alert id, else the queue.
  * @param {HTMLElement} main
- * @param {string} [filters] "open,urgent"; default "open,"
+ * @param {{parts: string[], query: URLSearchParams}} route
  * @returns {Promise<void>}
  */
-export async function showAlerts(main, filters = 'open,') {
-  const [status = 'open', severity = ''] = filters.split(',');
-  const query = new URLSearchParams();
-  if (status) query.set('status', status);
-  if (severity) query.set('severity', severity);
-  const alerts = queueOrder(await call('GET', `/alerts?${query}`));
-  const filterForm = h('form', { class: 'filters', id: 'alert-filters' },
-    field(t('site.alerts.status'), select('status', ['', ...STATUSES], status, (v) => (v ? t(`site.alert_status.${v}`) : t('site.all')))),
-    field(t('site.alerts.severity'), select('severity', ['', ...SEVERITIES], severity, (v) => (v ? t(`site.severity.${v}`) : t('site.all')))),
-    h('button', { type: 'submit', class: 'button-secondary', text: t('site.apply') }));
-  filterForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    location.hash = `#alerts/${filterForm.elements.status.value},${filterForm.elements.severity.value}`;
-  });
-  const reload = () => showAlerts(main, `${status},${severity}`);
+export async function showAlerts(main, { parts = [], query = new URLSearchParams() } = {}) {
+  if (isAlertId(parts[0])) return showOneAlert(main, parts[0]);
+  return showQueue(main, query);
+}
+
+async function showOneAlert(main, alertId) {
+  const alert = await call('GET', `/alerts/${alertId}`);
+  mount(main,
+    h('p', {}, h('a', { href: '#alerts', text: t('site.alerts.back') })),
+    h('h1', { text: t('site.alerts.one_title', { study_id: alert.study_id }) }),
+    h('div', { class: 'alert-list' }, alertCard(alert)));
+}
+
+/**
+ * The queue's filters from the URL: status (default "unresolved"), severity, participant, rule.
+ * @param {URLSearchParams} query
+ */
+function filtersOf(query) {
+  const status = STATUS_FILTERS[query.get('status')] ? query.get('status') : 'unresolved';
+  return { status, severity: query.get('severity') ?? '', participant: query.get('participant') ?? '', rule: query.get('rule') ?? '' };
+}
+
+async function showQueue(main, query) {
+  const filters = filtersOf(query);
+  const params = new URLSearchParams();
+  STATUS_FILTERS[filters.status].forEach((value) => params.append('status', value));
+  if (filters.severity) params.set('severity', filters.severity);
+  if (filters.participant) params.set('participant_id', filters.participant);
+  if (filters.rule) params.set('rule_id', filters.rule);
+  const [alerts, participants] = await Promise.all([call('GET', `/alerts?${params}`), call('GET', '/participants')]);
   mount(main,
     h('h1', { text: t('site.alerts.title') }),
-    filterForm,
+    filterForm(filters, participants),
     h('p', { role: 'status', text: t('site.alerts.count', { count: alerts.length }) }),
-    h('ol', { class: 'alert-list' }, ...alerts.map((alert) => h('li', {}, alertCard(alert, reload)))));
+    h('ol', { class: 'alert-list' }, ...alerts.map((alert) => h('li', { 'data-alert-id': alert.id }, alertCard(alert)))));
+}
+
+function filterForm(filters, participants) {
+  const form = h('form', { class: 'filters', id: 'alert-filters' },
+    field(t('site.alerts.status'), select('status', Object.keys(STATUS_FILTERS), filters.status, (v) => t(`site.alert_filter.${v}`))),
+    field(t('site.alerts.severity'), select('severity', ['', ...SEVERITIES], filters.severity, (v) => (v ? t(`site.severity.${v}`) : t('site.all')))),
+    field(t('site.alerts.participant'), select('participant', ['', ...participants.map((p) => p.id)], filters.participant,
+      (v) => (v ? participants.find((p) => p.id === v).study_id : t('site.all')))),
+    field(t('site.alerts.rule'), select('rule', ['', ...RULES], filters.rule, (v) => (v ? t(`site.rule.${v}`) : t('site.all')))),
+    h('button', { type: 'submit', class: 'button-secondary', text: t('site.apply') }));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const values = Object.fromEntries(['status', 'severity', 'participant', 'rule'].map((name) => [name, form.elements[name].value]));
+    location.hash = routeHash('alerts', [], values);
+  });
+  return form;
 }
 
 function select(name, values, current, label) {
@@ -56,40 +102,66 @@ function select(name, values, current, label) {
   return control;
 }
 
-function alertCard(alert, reload) {
-  return h('article', { class: `alert-card severity-${alert.severity}`, 'aria-labelledby': `alert-${alert.id}` },
+function fact(term, value, extraClass) {
+  return h('div', { class: extraClass }, h('dt', { text: term }), h('dd', { text: value }));
+}
+
+function who(name, at, note) {
+  return `${name ?? '—'}, ${formatDateTime(at)}${note ? ` — ${note}` : ''}`;
+}
+
+/**
+ * One alert: what happened in words, how long it has waited, the advice the patient saw (once),
+ * the published source, and (for roles that may act) Acknowledge and Resolve.
+ * @param {Object} alert from the API
+ * @param {string} [confirmation] shown at the top after an action on this card
+ * @returns {HTMLElement}
+ */
+export function alertCard(alert, confirmation = '') {
+  const card = h('article', { class: `alert-card severity-${alert.severity} status-${alert.status}`, 'aria-labelledby': `alert-${alert.id}` },
+    confirmation ? h('p', { class: 'confirmation', role: 'status', text: confirmation }) : null,
     h('h2', { id: `alert-${alert.id}` },
       h('span', { class: `severity-badge severity-${alert.severity}`, text: `${t(`site.severity_symbol.${alert.severity}`)} ${t(`site.severity.${alert.severity}`)}` }),
-      ' ',
-      h('a', { href: `#participant/${alert.participant_id}`, text: alert.study_id ?? alert.participant_id }),
-      ' — ', alert.title ?? alert.rule_id),
+      ' ', h('a', { href: participantLink(alert.participant_id), text: alert.study_id }),
+      ' — ', alert.text.title),
     h('dl', { class: 'facts' },
-      fact(t('site.alerts.rule'), `${alert.rule_id}${alert.source ? ` (${alert.source})` : ''}`),
-      fact(t('site.alerts.opened_at'), formatDateTime(alert.opened_at)),
       fact(t('site.alerts.status'), t(`site.alert_status.${alert.status}`)),
-      alert.acknowledged_at ? fact(t('site.alerts.acknowledged'), `${formatDateTime(alert.acknowledged_at)}${alert.acknowledge_note ? ` — ${alert.acknowledge_note}` : ''}`) : null,
-      alert.resolved_at ? fact(t('site.alerts.resolved'), `${formatDateTime(alert.resolved_at)} — ${alert.resolution_note ?? ''}`) : null),
+      fact(t('site.alerts.opened_at'), `${formatDateTime(alert.opened_at)} (${t('site.alerts.ago', { duration: elapsed(alert.opened_at) })})`,
+        alert.status === 'open' ? 'waiting' : null),
+      alert.escalated_at ? fact(t('site.alerts.escalated'), formatDateTime(alert.escalated_at), 'escalated') : null,
+      alert.acknowledged_at ? fact(t('site.alerts.acknowledged'), who(alert.acknowledged_by_name, alert.acknowledged_at, alert.acknowledge_note)) : null,
+      alert.resolved_at ? fact(t('site.alerts.resolved'), who(alert.resolved_by_name, alert.resolved_at, alert.resolution_note)) : null),
     h('h3', { text: t('site.alerts.evidence') }),
-    renderValue(alert.evidence, (text) => formatDateTime(text)),
-    h('h3', { text: t('site.alerts.advice_shown') }),
-    ...(alert.advice_shown?.length ? renderAdvice(alert.advice_shown) : [h('p', { text: '—' })]),
-    alert.status === 'resolved' ? null : actionForms(alert, reload));
+    h('ul', { class: 'evidence' }, ...alert.text.evidence.map((line) => h('li', { text: line }))),
+    alert.occurrences > alert.text.evidence.length
+      ? h('p', { class: 'hint', text: t('site.alerts.more_evidence', { count: alert.occurrences - alert.text.evidence.length }) })
+      : null,
+    alert.advice_shown?.length ? h('h3', { text: t('site.alerts.advice_shown') }) : null,
+    ...renderAdvice(alert.advice_shown),
+    h('p', { class: 'source' }, h('strong', { text: `${t('site.alerts.source')}: ` }), alert.text.source),
+    details(alert));
+  if (alert.status !== 'resolved' && can('alerts.act')) card.append(actionForms(alert, card));
+  return card;
 }
 
-function fact(term, value) {
-  return h('div', {}, h('dt', { text: term }), h('dd', { text: value }));
+function details(alert) {
+  return h('details', { class: 'alert-details' },
+    h('summary', { text: t('site.alerts.details') }),
+    h('dl', { class: 'facts' },
+      fact(t('site.alerts.alert_id'), alert.id),
+      fact(t('site.alerts.rule_id'), alert.rule_id),
+      fact(t('site.alerts.participant_id'), alert.participant_id)),
+    renderValue(alert.evidence, (text) => formatDateTime(text)));
 }
 
-function actionForms(alert, reload) {
+function actionForms(alert, card) {
   const forms = h('div', { class: 'alert-actions' });
-  if (alert.status === 'open') {
-    forms.append(noteForm(alert, 'acknowledge', false, reload));
-  }
-  forms.append(noteForm(alert, 'resolve', true, reload));
+  if (alert.status === 'open') forms.append(noteForm(alert, 'acknowledge', false, card));
+  forms.append(noteForm(alert, 'resolve', true, card));
   return forms;
 }
 
-function noteForm(alert, action, noteRequired, reload) {
+function noteForm(alert, action, noteRequired, card) {
   const form = h('form', { id: `${action}-${alert.id}`, class: 'note-form', novalidate: true },
     field(t(`site.alerts.${action}_note`), h('textarea', { name: 'note', rows: 2, required: noteRequired })),
     h('button', { type: 'submit', class: action === 'resolve' ? 'button-primary' : 'button-secondary', text: t(`site.alerts.${action}`) }));
@@ -99,8 +171,15 @@ function noteForm(alert, action, noteRequired, reload) {
     const note = form.elements.note.value.trim();
     if (noteRequired && !note) return showErrors(form, null, { note: t('validation.required') });
     try {
-      await call('POST', `/alerts/${alert.id}/${action}`, note ? { note } : {});
-      await reload();
+      const updated = await call('POST', `/alerts/${alert.id}/${action}`, note ? { note } : {});
+      const name = action === 'resolve' ? updated.resolved_by_name : updated.acknowledged_by_name;
+      const at = action === 'resolve' ? updated.resolved_at : updated.acknowledged_at;
+      // Redraw this card where it stands: the list keeps its order and length.
+      const next = alertCard(updated, t(`site.alerts.${action}d_confirmation`, { name, time: formatDateTime(at) }));
+      card.replaceWith(next);
+      const confirmation = next.querySelector('.confirmation');
+      confirmation.setAttribute('tabindex', '-1');
+      confirmation.focus({ preventScroll: true });
     } catch (error) {
       showErrors(form, error);
     }

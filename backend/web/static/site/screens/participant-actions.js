@@ -1,14 +1,16 @@
 /**
  * The site's actions on one participant, each a small form with its reason: confirm a cycle,
- * start a hold, change the dose, enter a dose on the patient's behalf. API field errors are
- * shown next to the fields they name.
+ * start a hold, change the dose (investigators only), enter a dose on the patient's behalf.
+ * API field errors are shown next to the fields they name; a saved action says what it did
+ * (the page reloads with that message at the top). Times are the participant's local time.
  * @module site/screens/participant-actions
  */
 import { h } from '../../common/dom.js';
 import { t, formatDate } from '../../common/i18n.js';
 import { field, showErrors, clearErrors } from '../../common/forms.js';
-import { atLocalTime, isoInstant } from '../../common/dates.js';
+import { instantInZone } from '../../common/dates.js';
 import { call } from '../api.js';
+import { can } from '../roles.js';
 
 function control(spec) {
   if (spec.type === 'textarea') return h('textarea', { name: spec.name, rows: 2, required: spec.required });
@@ -25,11 +27,11 @@ function control(spec) {
  * An action form. `preview(values)`, when given, runs whenever a field changes and returns a note
  * shown above the button (its API field errors go next to the fields).
  */
-function actionForm({ id, title, fields, send, onDone, preview }) {
+function actionForm({ id, title, fields, send, onDone, preview, done }) {
   const status = h('p', { role: 'status' });
   const note = h('p', { class: 'hint action-preview', 'aria-live': 'polite' });
   const form = h('form', { id, class: 'action-form', novalidate: true },
-    ...fields.map((spec) => field(t(`site.field.${spec.name}`) + (spec.required ? '' : ` ${t('site.optional')}`), control(spec))),
+    ...fields.map((spec) => field(t(spec.label ?? `site.field.${spec.name}`, spec.labelValues) + (spec.required ? '' : ` ${t('site.optional')}`), control(spec))),
     preview ? note : null,
     h('button', { type: 'submit', class: 'button-primary', text: title }));
   if (preview) {
@@ -60,11 +62,12 @@ function actionForm({ id, title, fields, send, onDone, preview }) {
     }
     if (Object.keys(missing).length) return showErrors(form, null, missing);
     try {
-      await send(values);
+      const answer = await send(values);
       form.reset();
       note.textContent = '';
-      status.textContent = t('site.saved');
-      onDone();
+      const message = done ? done(values, answer) : t('site.saved');
+      status.textContent = message;
+      onDone(message);
     } catch (error) {
       showErrors(form, error);
     }
@@ -84,16 +87,20 @@ function lateDaysNote({ confirmed_late_days: days }) {
 }
 
 /**
- * The action forms for a participant.
- * @param {Object} participant `{id, ...}`
- * @param {function(): void} onDone reloads the page's data after a change
- * @returns {HTMLElement}
+ * The action forms the signed-in role may use (none for a monitor; no holds or dose changes
+ * for a coordinator).
+ * @param {Object} participant `{id, timezone, ...}`
+ * @param {function(string): void} onDone reloads the page after a change, showing the message
+ * @param {{day?: string}} [options] day: prefill the dose entry's date (a day's deep link)
+ * @returns {?HTMLElement} null when the role may do nothing here
  */
-export function renderActions(participant, onDone) {
+export function renderActions(participant, onDone, { day } = {}) {
+  if (!can('site.enter')) return null;
   const base = `/participants/${participant.id}`;
-  return h('div', { class: 'actions' },
+  const forms = h('div', { class: 'actions' },
     actionForm({
       id: 'confirm-cycle', title: t('site.action.confirm_cycle'), onDone,
+      done: ({ start_date: start }, cycle) => t('site.done.cycle', { cycle: cycle?.number ?? '', date: formatDate(start, { dateStyle: 'medium' }) }),
       fields: [{ name: 'start_date', type: 'date', required: true }],
       // before confirming: refused dates, and the days a past date makes "confirmed late"
       preview: async ({ start_date: start }) => (start
@@ -101,29 +108,39 @@ export function renderActions(participant, onDone) {
         : ''),
       send: (values) => call('POST', `${base}/cycles`, values),
     }),
-    actionForm({
+    can('site.order') ? actionForm({
       id: 'hold', title: t('site.action.hold'), onDone,
-      fields: [{ name: 'start_date', type: 'date', required: true }, { name: 'end_date', type: 'date' }, { name: 'reason', type: 'textarea', required: true }],
+      done: ({ start_date: start }) => t('site.done.hold', { date: formatDate(start, { dateStyle: 'medium' }) }),
+      fields: [
+        { name: 'start_date', type: 'date', required: true, label: 'site.field.hold_start' },
+        { name: 'end_date', type: 'date', label: 'site.field.hold_end' },
+        { name: 'reason', type: 'textarea', required: true },
+      ],
       send: (values) => call('POST', `${base}/holds`, values),
-    }),
-    actionForm({
+    }) : null,
+    can('site.order') ? actionForm({
       id: 'dose-change', title: t('site.action.dose_change'), onDone,
+      done: ({ dose_mg: dose, effective_date: from }) => t('site.done.dose_change', { dose, date: formatDate(from, { dateStyle: 'medium' }) }),
       fields: [{ name: 'effective_date', type: 'date', required: true }, { name: 'dose_mg', type: 'number', required: true }, { name: 'reason', type: 'textarea', required: true }],
       send: (values) => call('POST', `${base}/dose-changes`, values),
-    }),
+    }) : null,
     actionForm({
       id: 'site-dose', title: t('site.action.enter_dose'), onDone,
+      done: ({ date }) => t('site.done.dose_entry', { date: formatDate(date, { dateStyle: 'medium' }) }),
       fields: [
         { name: 'date', type: 'date', required: true },
         { name: 'taken', type: 'yesno', required: true },
-        { name: 'taken_at', type: 'time' },
+        { name: 'taken_at', type: 'time', label: 'site.field.taken_at_zone', labelValues: { zone: participant.timezone } },
         { name: 'dose_mg', type: 'number' },
         { name: 'reason', type: 'textarea', required: true },
         { name: 'source_detail', type: 'text', required: true },
       ],
       send: ({ date, taken_at: time, ...body }) => {
-        if (time && body.taken) body.taken_at = isoInstant(atLocalTime(date, time));
+        // the participant's wall clock, not this browser's: 08:00 for a London patient is 08:00 London
+        if (time && body.taken) body.taken_at = instantInZone(date, time, participant.timezone);
         return call('PUT', `${base}/doses/${date}`, body);
       },
     }));
+  if (day) forms.querySelector('#site-dose input[name=date]').value = day;
+  return forms;
 }
