@@ -120,7 +120,8 @@ def test_each_role_sees_only_what_it_may_do(browsing, live_server, language) -> 
     monitor.goto(f"/site/#participant/{participant}")
     expect(monitor.locator("#audit-heading")).to_be_visible()
     # (a monitor may raise data queries: that form is theirs; no site action is)
-    expect(monitor.locator("#actions-heading, #confirm-cycle, #site-dose, #hold, #dose-change")).to_have_count(0)
+    site_actions = "#actions-heading, #confirm-cycle, #site-dose, #hold, #dose-change"
+    expect(monitor.locator(site_actions)).to_have_count(0)
     coordinator = staff_page(browsing, live_server, "coordinator_a", language)
     coordinator.goto(f"/site/#participant/{participant}")
     expect(coordinator.locator("#confirm-cycle")).to_have_count(1)
