@@ -38,3 +38,17 @@ def test_every_literal_dashboard_key_in_the_code_exists() -> None:
     used = {key for path in site.rglob("*.js") for key in KEY_IN_JS.findall(path.read_text(encoding="utf-8"))}
     assert used, "no dashboard keys found"
     assert sorted(used - set(english)) == []
+
+
+def test_every_alert_rule_has_a_name_in_both_languages() -> None:
+    """The queue's rule filter and the alert titles never fall back to a raw rule id."""
+    from backend.domain.findings import RULES
+    from backend.domain.i18n import catalogue
+
+    for language in ("en", "zh-CN"):
+        web = load(language)
+        assert [rule for rule in RULES if f"site.rule.{rule}" not in web] == []
+        assert [rule for rule in RULES if f"alerts.rule.{rule}" not in catalogue(language)] == []
+    queue = (STATIC_I18N.parent / "site" / "screens" / "alerts.js").read_text(encoding="utf-8")
+    listed = re.findall(r"'([A-Z0-9-]+)'", queue)
+    assert set(RULES) <= set(listed)
