@@ -123,7 +123,7 @@ def _headers(response: Response) -> Response:
 
 
 def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
-    """Answer with flask-smorest's error body: code, status, message and field errors."""
+    """Answer with flask-smorest's error body: code, status, message, field errors and the reason."""
     payload: dict = {
         "code": error.status,
         "status": HTTP_STATUS_NAMES[error.status],
@@ -131,6 +131,8 @@ def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
     }
     if error.errors:
         payload["errors"] = {"json": error.errors}
+    if error.reason:
+        payload["reason"] = error.reason
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
     return payload, error.status, headers
 

@@ -21,6 +21,12 @@ from backend.services.scope import WRITE_ROLES, get_participant, require_role
 
 CODE_LIFETIME = timedelta(hours=72)
 MAX_FAILED_ATTEMPTS = 5
+# Why an activation failed (the 401's ``reason``): the app tells the patient what to do about it.
+WRONG = "activation_code_wrong"
+USED = "activation_code_used"
+LOCKED = "activation_code_locked"
+EXPIRED = "activation_code_expired"
+LOCKED_MESSAGE = "this activation code is locked after too many wrong tries: ask your site for a new one"
 LOOKUP_LENGTH = 4
 SECRET_LENGTH = 8
 
@@ -81,15 +87,15 @@ def activate(
     lookup, secret = plain[:LOOKUP_LENGTH], plain[LOOKUP_LENGTH:]
     row = session.scalar(select(ActivationCode).where(ActivationCode.lookup == lookup))
     if row is None or len(secret) != SECRET_LENGTH:
-        raise Unauthorized("this activation code is not valid")
+        raise Unauthorized("this activation code is not valid", reason=WRONG)
     if row.used_at is not None or row.revoked_at is not None:
-        raise Unauthorized("this activation code was already used or replaced: ask your site for a new one")
-    if row.locked_at is not None:
         raise Unauthorized(
-            "this activation code is locked after too many wrong tries: ask your site for a new one"
+            "this activation code was already used or replaced: ask your site for a new one", reason=USED
         )
+    if row.locked_at is not None:
+        raise Unauthorized(LOCKED_MESSAGE, reason=LOCKED)
     if row.expires_at <= now:
-        raise Unauthorized("this activation code has expired: ask your site for a new one")
+        raise Unauthorized("this activation code has expired: ask your site for a new one", reason=EXPIRED)
     participant = session.get(Participant, row.participant_id)
     if participant is None:
         raise NotFound("participant not found")
@@ -115,7 +121,9 @@ def activate(
                 reason=f"{row.failed_attempts} wrong tries",
             )
         session.flush()
-        raise Unauthorized("this activation code is not valid")
+        if row.locked_at is not None:  # this was the last allowed try: say so now, not next time
+            raise Unauthorized(LOCKED_MESSAGE, reason=LOCKED)
+        raise Unauthorized("this activation code is not valid", reason=WRONG)
     row.used_at = now
     token = new_token(DEVICE_TOKEN_PREFIX)
     device = Device(

@@ -8,10 +8,15 @@ class ServiceError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, message: str, errors: dict[str, list[str]] | None = None, *, reason: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors = errors
+        # A stable machine-readable cause ("activation_code_expired"): the status alone does not
+        # say what happened, and the patient's app shows its own text for it in their language.
+        self.reason = reason
 
 
 class NotFound(ServiceError):

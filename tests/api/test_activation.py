@@ -39,6 +39,7 @@ def test_code_is_single_use(client, world):
     again = activate(client, code)
     assert again.status_code == 401
     assert "already used" in again.json["message"]
+    assert again.json["reason"] == "activation_code_used"
 
 
 def test_code_expires_after_72_hours(client, world):
@@ -47,6 +48,7 @@ def test_code_expires_after_72_hours(client, world):
         r = activate(client, code)
     assert r.status_code == 401
     assert "expired" in r.json["message"]
+    assert r.json["reason"] == "activation_code_expired"
 
 
 def test_code_still_works_just_before_72_hours(client, world):
@@ -58,18 +60,33 @@ def test_code_still_works_just_before_72_hours(client, world):
 def test_new_code_revokes_the_old_one(client, world):
     old = issue(client, world)
     new = issue(client, world)
-    assert activate(client, old).status_code == 401
+    replaced = activate(client, old)
+    assert replaced.status_code == 401 and replaced.json["reason"] == "activation_code_used"
     assert activate(client, new).status_code == 201
+
+
+def test_unknown_code_says_wrong_code(client, world):
+    issue(client, world)
+    r = activate(client, "ZZZZ-ZZZZ-ZZZZ")
+    assert r.status_code == 401
+    assert r.json["reason"] == "activation_code_wrong"
+    assert r.headers["WWW-Authenticate"] == "Bearer"
 
 
 def test_five_wrong_tries_lock_the_code(client, world):
     code = issue(client, world)
     lookup = code.split("-")[0]
+    reasons = []
     for _ in range(5):
-        assert activate(client, f"{lookup}-AAAA-AAAA").status_code == 401
+        wrong = activate(client, f"{lookup}-AAAA-AAAA")
+        assert wrong.status_code == 401
+        reasons.append(wrong.json["reason"])
+    # Four times "wrong code"; the fifth wrong try is told at once that the code is now locked.
+    assert reasons == ["activation_code_wrong"] * 4 + ["activation_code_locked"]
     r = activate(client, code)
     assert r.status_code == 401
     assert "locked" in r.json["message"]
+    assert r.json["reason"] == "activation_code_locked"
 
 
 def test_four_wrong_tries_do_not_lock(client, world):

@@ -4,7 +4,7 @@
  * @module common/forms
  */
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { t, hasText, currentLanguage } from './i18n.js';
 import { ApiError, NetworkError } from './http.js';
 
 /**
@@ -28,7 +28,9 @@ export function clearErrors(form) {
  */
 export function showErrors(form, error, extraFields = {}) {
   clearErrors(form);
-  const fields = { ...(error instanceof ApiError ? error.fieldErrors : {}), ...extraFields };
+  const serverFields = error instanceof ApiError ? error.fieldErrors : {};
+  for (const name of Object.keys(serverFields)) serverFields[name] = serverFieldMessage(serverFields[name]);
+  const fields = { ...serverFields, ...extraFields };
   const unplaced = [];
   let first = null;
   for (const [field, message] of Object.entries(fields)) {
@@ -67,21 +69,37 @@ export function showErrors(form, error, extraFields = {}) {
 }
 
 /**
- * A one-line description of a failed request for the user.
+ * A field message from the server in the reader's language. The API writes its field messages in
+ * English; a reader of another language gets the app's own "check this" text instead of English.
+ * @param {string} message
+ * @returns {string}
+ */
+export function serverFieldMessage(message) {
+  return currentLanguage() === 'en' ? message : t('error.field_invalid');
+}
+
+/**
+ * A one-line description of a failed request for the user, always in their language: a known
+ * `reason` from the server (e.g. "activation_code_expired") has its own text, anything else a
+ * text for its HTTP status; the server's English `message` is never shown as such.
  * @param {?Error} error
- * @param {string[]} [details] extra messages to append
+ * @param {string[]} [details] extra messages to append (server field messages are translated)
  * @returns {string}
  */
 export function describeError(error, details = []) {
   if (!error) return details.join(' ');
+  const reason = error instanceof ApiError ? error.body?.reason : null;
+  const status = error instanceof ApiError ? error.status : null;
   let summary;
   if (error instanceof NetworkError) summary = t('error.network');
-  else if (error instanceof ApiError && error.status === 401) summary = t('error.unauthorized');
-  else if (error instanceof ApiError && error.status === 429) summary = t('error.rate_limited');
-  else if (error instanceof ApiError && error.status >= 500) summary = t('error.server');
-  else if (error instanceof ApiError && error.status === 422 && !details.length) return '';
-  else summary = error?.message || t('error.server');
-  return [summary, ...details].join(' ');
+  else if (reason && hasText(`error.reason.${reason}`)) summary = t(`error.reason.${reason}`);
+  else if (status === 401) summary = t('error.unauthorized');
+  else if (status === 429) summary = t('error.rate_limited');
+  else if (status === null || status >= 500) summary = t('error.server');
+  else if (status === 422 && !details.length) return '';
+  else if (hasText(`error.status.${status}`)) summary = t(`error.status.${status}`);
+  else summary = t('error.rejected');
+  return [summary, ...details.map(serverFieldMessage)].join(' ');
 }
 
 /**

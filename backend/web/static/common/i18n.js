@@ -55,6 +55,15 @@ export function t(key, values = {}) {
 }
 
 /**
+ * Whether the current catalogue has a text for `key` (for optional texts, e.g. per error reason).
+ * @param {string} key
+ * @returns {boolean}
+ */
+export function hasText(key) {
+  return Object.hasOwn(texts, key);
+}
+
+/**
  * A calendar date ("2026-11-24") in the current language, e.g. "Tue 24 Nov" / "11月24日周二".
  * @param {string} isoDate
  * @param {Intl.DateTimeFormatOptions} [options]
