@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_smorest import Api as SmorestApi
+from flask_smorest.error_handler import ErrorSchema
+from marshmallow import fields
 from werkzeug.exceptions import HTTPException
 
 from backend.api.limits import limiter
@@ -19,8 +21,17 @@ API_CONFIG = {
 }
 
 
+class ApiErrorSchema(ErrorSchema):
+    """flask-smorest's error body plus ``reason``: a stable code for what happened, where the status
+    alone does not say it (e.g. ``activation_code_expired``), so clients can word it themselves."""
+
+    reason = fields.String(metadata={"description": "Machine-readable cause, when there is one"})
+
+
 class Api(SmorestApi):
     """flask-smorest's Api, with the ``Allow`` header on 405 answers (RFC 9110)."""
+
+    ERROR_SCHEMA = ApiErrorSchema
 
     def handle_http_exception(self, error: HTTPException):  # type: ignore[no-untyped-def]
         payload, code, headers = super().handle_http_exception(error)
