@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from backend import clock
 from backend.api.access import SECURITY, staff_actor
 from backend.api.fields import Reason
+from backend.api.pagination import NEXT_HEADERS, PageArgs, decode_cursor, page_headers
 from backend.db import db
 from backend.domain.i18n import LANGUAGES
 from backend.models import Alert
@@ -79,7 +80,7 @@ def serialise(session: Session, rows: list[Alert]) -> list[dict[str, Any]]:
     ]
 
 
-class AlertFilter(Schema):
+class AlertFilter(PageArgs):
     status = fields.List(
         fields.String(validate=validate.OneOf(STATUSES)),
         metadata={"description": "repeat for several (status=open&status=acknowledged: not resolved)"},
@@ -102,10 +103,15 @@ class ResolveIn(Schema):
 class AlertList(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(AlertFilter, location="query")
-    @blp.response(200, AlertOut(many=True))
-    def get(self, filters: dict) -> list:
-        """The caller's alert queue (site-scoped; monitors see every site): urgent first, then oldest."""
-        return serialise(db.session, alerts.list_alerts(db.session, staff_actor(), **filters))
+    @blp.response(200, AlertOut(many=True), headers=NEXT_HEADERS)
+    def get(self, filters: dict):  # type: ignore[no-untyped-def]
+        """The caller's alert queue (site-scoped; monitors see every site): urgent first, then oldest.
+
+        Paged with ``limit``/``cursor`` (keyset on severity, opened at, id)."""
+        actor = staff_actor()
+        after = decode_cursor("alerts", filters.pop("cursor", None))
+        page = alerts.list_alerts(db.session, actor, after=after, **filters)
+        return serialise(db.session, page.rows), page_headers("alerts", page)
 
 
 @blp.route("/<alert_id>")

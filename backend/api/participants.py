@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from backend import clock
 from backend.api.access import SECURITY, staff_actor
 from backend.api.fields import LANGUAGES, LocalTime, Reason, TimeZone
+from backend.api.pagination import NEXT_HEADERS, PageArgs, decode_cursor, page_headers
 from backend.api.schemas import AuditEventOut, DeviceOut, ParticipantOut
 from backend.db import db
 from backend.models.participants import STATUSES
@@ -56,7 +57,7 @@ class ParticipantPatch(Schema):
     reason = Reason(required=True)
 
 
-class ParticipantFilter(Schema):
+class ParticipantFilter(PageArgs):
     status = fields.String(validate=validate.OneOf(STATUSES))
     site_id = fields.String(validate=validate.Length(max=32))
 
@@ -74,10 +75,13 @@ class RevokeIn(Schema):
 class ParticipantList(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(ParticipantFilter, location="query")
-    @blp.response(200, ParticipantOut(many=True))
-    def get(self, filters: dict) -> list:
-        """Participants the caller may see (site-scoped)."""
-        return participants.list_participants(db.session, staff_actor(), **filters)
+    @blp.response(200, ParticipantOut(many=True), headers=NEXT_HEADERS)
+    def get(self, filters: dict):  # type: ignore[no-untyped-def]
+        """Participants the caller may see (site-scoped), by study id; paged with ``limit``/``cursor``."""
+        actor = staff_actor()
+        after = decode_cursor("participants", filters.pop("cursor", None))
+        page = participants.list_participants(db.session, actor, after=after, **filters)
+        return page.rows, page_headers("participants", page)
 
     @blp.doc(security=SECURITY)
     @blp.arguments(ParticipantIn)
@@ -143,10 +147,14 @@ class DeviceRevoke(MethodView):
 @blp.route("/<participant_id>/audit")
 class Audit(MethodView):
     @blp.doc(security=SECURITY)
-    @blp.response(200, AuditEventOut(many=True))
-    def get(self, participant_id: str) -> list:
-        """The participant's audit trail, oldest first."""
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, AuditEventOut(many=True), headers=NEXT_HEADERS)
+    def get(self, paging: dict, participant_id: str):  # type: ignore[no-untyped-def]
+        """The participant's audit trail, oldest first; paged with ``limit``/``cursor``."""
         actor = staff_actor()
         require_role(actor, READ_ROLES)
         participant = participants.read(db.session, actor, participant_id)
-        return audit.events_for_participant(db.session, participant.id)
+        after = decode_cursor("audit", paging.get("cursor"))
+        limit = paging.get("limit")
+        page = audit.events_for_participant(db.session, participant.id, after=after, limit=limit)
+        return page.rows, page_headers("audit", page)

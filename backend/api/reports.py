@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from backend import clock
 from backend.api.access import SECURITY, device_actor, staff_actor
 from backend.api.alerts import AlertOut, serialise
+from backend.api.pagination import NEXT_HEADERS, PageArgs, decode_cursor, page_headers
 from backend.db import db
 from backend.domain.bp import DIASTOLIC_BOUNDS, PULSE_BOUNDS, SYSTOLIC_BOUNDS
 from backend.domain.questionnaire import TEMPERATURE_BOUNDS_C, render
@@ -205,16 +206,27 @@ class MyBpReadings(MethodView):
 @blp.route("/participants/<participant_id>/bp-readings")
 class ParticipantBpReadings(MethodView):
     @blp.doc(security=SECURITY)
-    @blp.response(200, BpReadingOut(many=True))
-    def get(self, participant_id: str) -> list:
-        """A participant's home BP readings, newest first."""
-        return bp_readings.list_bp_readings(db.session, staff_actor(), participant_id)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, BpReadingOut(many=True), headers=NEXT_HEADERS)
+    def get(self, paging: dict, participant_id: str):  # type: ignore[no-untyped-def]
+        """A participant's home BP readings, newest first; paged with ``limit``/``cursor``."""
+        actor = staff_actor()
+        after = decode_cursor("bp-readings", paging.get("cursor"))
+        limit = paging.get("limit")
+        page = bp_readings.list_bp_readings(db.session, actor, participant_id, after=after, limit=limit)
+        return page.rows, page_headers("bp-readings", page)
 
 
 @blp.route("/participants/<participant_id>/symptom-reports")
 class ParticipantSymptomReports(MethodView):
     @blp.doc(security=SECURITY)
-    @blp.response(200, SymptomReportOut(many=True))
-    def get(self, participant_id: str) -> list:
-        """A participant's symptom reports, newest first."""
-        return symptom_reports.list_symptom_reports(db.session, staff_actor(), participant_id)
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, SymptomReportOut(many=True), headers=NEXT_HEADERS)
+    def get(self, paging: dict, participant_id: str):  # type: ignore[no-untyped-def]
+        """A participant's symptom reports, newest first; paged with ``limit``/``cursor``."""
+        actor = staff_actor()
+        after = decode_cursor("symptom-reports", paging.get("cursor"))
+        page = symptom_reports.list_symptom_reports(
+            db.session, actor, participant_id, after=after, limit=paging.get("limit")
+        )
+        return page.rows, page_headers("symptom-reports", page)

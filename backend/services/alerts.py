@@ -10,6 +10,7 @@ resolution leaves an audit event.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from backend.models import Alert, Participant
 from backend.services import alert_notices, audit
 from backend.services.actors import SYSTEM, Actor
 from backend.services.errors import Conflict, NotFound
+from backend.services.paging import Order, Page, keyset_page
 from backend.services.scope import READ_ROLES, WRITE_ROLES, can_see_site, require_role
 
 ACTIVE_STATUSES = ("open", "acknowledged")
@@ -168,11 +170,14 @@ def list_alerts(
     site_id: str | None = None,
     participant_id: str | None = None,
     rule_id: str | None = None,
-) -> list[Alert]:
+    after: Sequence[Any] | None = None,
+    limit: int | None = None,
+) -> Page:
     """The caller's alert queue: urgent first, then review, then info; oldest first within each."""
     require_role(actor, READ_ROLES)
     rank = case({sev: i for i, sev in enumerate(SEVERITIES)}, value=Alert.severity, else_=len(SEVERITIES))
-    stmt = select(Alert).order_by(rank, Alert.opened_at, Alert.id)
+    order = (Order(rank), Order(Alert.opened_at), Order(Alert.id))
+    stmt = select(Alert)
     if not actor.sees_all_sites:
         stmt = stmt.where(Alert.site_id == actor.site_id)
     if status:
@@ -185,7 +190,13 @@ def list_alerts(
         stmt = stmt.where(Alert.site_id == site_id)
     if participant_id:
         stmt = stmt.where(Alert.participant_id == participant_id)
-    return list(session.scalars(stmt))
+    return keyset_page(session, stmt, order, _queue_key, after=after, limit=limit)
+
+
+def _queue_key(alert: Alert) -> tuple[Any, ...]:
+    """An alert's position in the queue: severity rank, opened at, id."""
+    rank = SEVERITIES.index(alert.severity) if alert.severity in SEVERITIES else len(SEVERITIES)
+    return (rank, alert.opened_at, alert.id)
 
 
 def get_alert(session: Session, actor: Actor, alert_id: str) -> Alert:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from functools import cache
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.models import AuditEvent
 from backend.services.actors import Actor
+from backend.services.paging import Order, Page, keyset_page
 
 # Secrets never enter the trail; plan_token is bookkeeping the database renews (migration 0002).
 _SKIP = {"password_hash", "token_hash", "secret_hash", "plan_token"}
@@ -265,7 +267,9 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, An
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
-def events_for_participant(session: Session, participant_id: str) -> list[AuditEvent]:
-    """A participant's audit trail, oldest first."""
-    stmt = select(AuditEvent).where(AuditEvent.participant_id == participant_id).order_by(AuditEvent.id)
-    return list(session.scalars(stmt))
+def events_for_participant(
+    session: Session, participant_id: str, *, after: Sequence[Any] | None = None, limit: int | None = None
+) -> Page:
+    """A participant's audit trail, oldest first (by the append-only table's increasing id)."""
+    stmt = select(AuditEvent).where(AuditEvent.participant_id == participant_id)
+    return keyset_page(session, stmt, (Order(AuditEvent.id),), lambda e: (e.id,), after=after, limit=limit)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from backend.services import alerts, audit
 from backend.services import self_reports as common
 from backend.services.actors import Actor
 from backend.services.errors import Conflict, Invalid
+from backend.services.paging import Order, Page, keyset_page
 from backend.services.scope import READ_ROLES, get_participant, require_role
 from backend.services.symptom_reports import valid_answers
 
@@ -235,13 +238,25 @@ def _repeat_bp(
     return _bp_result(session, existing, False)
 
 
-def list_bp_readings(session: Session, actor: Actor, participant_id: str) -> list[BpReading]:
+READING_ORDER = (
+    Order(BpReading.measured_at, descending=True),
+    Order(BpReading.received_at, descending=True),
+    Order(BpReading.id, descending=True),
+)
+
+
+def list_bp_readings(
+    session: Session,
+    actor: Actor,
+    participant_id: str,
+    *,
+    after: Sequence[Any] | None = None,
+    limit: int | None = None,
+) -> Page:
     """A participant's BP readings, newest first (site staff of their site, or a monitor)."""
     require_role(actor, READ_ROLES)
     participant = get_participant(session, actor, participant_id)
-    stmt = (
-        select(BpReading)
-        .where(BpReading.participant_id == participant.id)
-        .order_by(BpReading.measured_at.desc(), BpReading.received_at.desc())
+    stmt = select(BpReading).where(BpReading.participant_id == participant.id)
+    return keyset_page(
+        session, stmt, READING_ORDER, lambda r: (r.measured_at, r.received_at, r.id), after=after, limit=limit
     )
-    return list(session.scalars(stmt))

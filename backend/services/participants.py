@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -14,6 +15,7 @@ from backend.models import Cycle, Participant, Site
 from backend.services import audit
 from backend.services.actors import Actor
 from backend.services.errors import Conflict, Invalid, NotFound
+from backend.services.paging import Order, Page, keyset_page
 from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role, scope_participants
 
 PATCHABLE = (
@@ -132,17 +134,27 @@ def enrol(
     return participant
 
 
+PARTICIPANT_ORDER = (Order(Participant.study_id), Order(Participant.id))
+
+
 def list_participants(
-    session: Session, actor: Actor, *, status: str | None = None, site_id: str | None = None
-) -> list[Participant]:
-    """Participants the caller may see, optionally filtered."""
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None = None,
+    site_id: str | None = None,
+    after: Sequence[Any] | None = None,
+    limit: int | None = None,
+) -> Page:
+    """Participants the caller may see, optionally filtered, by study id (keyset pages)."""
     require_role(actor, READ_ROLES)
-    stmt = scope_participants(select(Participant), actor).order_by(Participant.study_id)
+    stmt = scope_participants(select(Participant), actor)
     if status:
         stmt = stmt.where(Participant.status == status)
     if site_id:
         stmt = stmt.where(Participant.site_id == site_id)
-    return list(session.scalars(stmt))
+    key = lambda p: (p.study_id, p.id)  # noqa: E731 - the row's values of PARTICIPANT_ORDER
+    return keyset_page(session, stmt, PARTICIPANT_ORDER, key, after=after, limit=limit)
 
 
 def read(session: Session, actor: Actor, participant_id: str) -> Participant:

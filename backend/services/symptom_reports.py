@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from backend.services import alerts, audit
 from backend.services import self_reports as common
 from backend.services.actors import Actor
 from backend.services.errors import Conflict, Invalid
+from backend.services.paging import Order, Page, keyset_page
 from backend.services.scope import READ_ROLES, get_participant, require_role
 
 
@@ -149,13 +151,25 @@ def _repeat_symptoms(
     )
 
 
-def list_symptom_reports(session: Session, actor: Actor, participant_id: str) -> list[SymptomReport]:
+REPORT_ORDER = (
+    Order(SymptomReport.reported_at, descending=True),
+    Order(SymptomReport.received_at, descending=True),
+    Order(SymptomReport.id, descending=True),
+)
+
+
+def list_symptom_reports(
+    session: Session,
+    actor: Actor,
+    participant_id: str,
+    *,
+    after: Sequence[Any] | None = None,
+    limit: int | None = None,
+) -> Page:
     """A participant's symptom reports, newest first (site staff of their site, or a monitor)."""
     require_role(actor, READ_ROLES)
     participant = get_participant(session, actor, participant_id)
-    stmt = (
-        select(SymptomReport)
-        .where(SymptomReport.participant_id == participant.id)
-        .order_by(SymptomReport.reported_at.desc(), SymptomReport.received_at.desc())
+    stmt = select(SymptomReport).where(SymptomReport.participant_id == participant.id)
+    return keyset_page(
+        session, stmt, REPORT_ORDER, lambda r: (r.reported_at, r.received_at, r.id), after=after, limit=limit
     )
-    return list(session.scalars(stmt))
