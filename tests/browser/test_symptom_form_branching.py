@@ -22,6 +22,8 @@ def test_new_items_branch_and_the_stored_report_has_no_contradiction(browsing, l
     groups = {group["code"]: [item["code"] for item in group["items"]] for group in questionnaire["symptoms"]}
     assert groups["nosebleed"] == ["nosebleed_frequency", "nosebleed_severity"]
     assert groups["dry_eye"] == ["dry_eye_severity", "dry_eye_interference"]
+    expect(form.locator('input[name="nosebleed_frequency"]').first).to_be_hidden()  # asked only with symptoms
+    form.locator('input[name="overall"][value="some"]').check()
     for items in groups.values():
         form.locator(f'input[name="{items[0]}"][value="0"]').check()
     follow_up = form.locator('[data-gate="nosebleed_frequency"]')

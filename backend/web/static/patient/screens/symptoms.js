@@ -1,6 +1,10 @@
 /**
- * The symptom questionnaire, rendered from GET /api/v1/me/symptom-items. The first item of each
- * symptom is a gate (PRO-CTCAE): answered 0, the symptom's other items are hidden and sent as 0.
+ * The symptom questionnaire, rendered from GET /api/v1/me/symptom-items, in the order CLINICAL.md
+ * asks for: the temperature first (optional), then one answer for the whole day, "no symptoms
+ * today" or "I have symptoms". "No symptoms" answers every symptom's first question with 0 and
+ * sends (two taps: the answer, then Send). "I have symptoms" opens the questions: the first item
+ * of each symptom is a gate (PRO-CTCAE): answered 0, the symptom's other items stay hidden and
+ * are sent as 0; above 0 they are asked.
  * @module patient/screens/symptoms
  */
 import { h, mount } from '../../common/dom.js';
@@ -41,11 +45,19 @@ export async function loadQuestionnaire(language) {
 export async function showSymptoms(context) {
   const questionnaire = await loadQuestionnaire(context.participant.language);
   const clientId = crypto.randomUUID();
+  const questions = h('div', { class: 'symptom-questions', hidden: true },
+    h('p', { class: 'hint', text: t('symptoms.intro') }),
+    ...questionnaire.symptoms.map(symptomFieldset));
   const form = h('form', { id: 'symptom-form', class: 'symptom-form', novalidate: true },
-    ...questionnaire.symptoms.map(symptomFieldset),
+    field(t('symptoms.temperature'), h('input', { type: 'number', name: 'temperature_c', inputmode: 'decimal', min: TEMPERATURE[0], max: TEMPERATURE[1], step: 0.1 }), t('symptoms.temperature_hint')),
+    overallFieldset(),
+    questions,
     h('button', { type: 'submit', class: 'button-primary', text: t('symptoms.submit') }));
   const result = h('div', { class: 'symptom-result', 'aria-live': 'polite' });
-  form.addEventListener('change', () => updateGates(form, questionnaire));
+  form.addEventListener('change', () => {
+    questions.hidden = form.elements.namedItem('overall').value !== 'some';
+    updateGates(form, questionnaire);
+  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -69,20 +81,23 @@ export async function showSymptoms(context) {
   mount(context.main,
     h('h1', { text: t('symptoms.title') }),
     questionnaire.recall ? h('p', { class: 'recall', text: questionnaire.recall }) : null,
-    h('p', { class: 'hint', text: t('symptoms.intro') }),
     result,
     form);
   updateGates(form, questionnaire);
 }
 
+/** The one answer for the whole day: no symptoms, or the questions. */
+function overallFieldset() {
+  const option = (value, label) => h('label', { class: 'choice' }, h('input', { type: 'radio', name: 'overall', value }), h('span', { text: label }));
+  return h('fieldset', { class: 'big-answer overall' },
+    h('legend', { text: t('symptoms.overall') }),
+    h('div', { class: 'choices' }, option('none', t('symptoms.none')), option('some', t('symptoms.some'))));
+}
+
 function symptomFieldset(symptom) {
   const [gate, ...rest] = symptom.items;
-  const temperature = symptom.temperature
-    ? field(t('symptoms.temperature'), h('input', { type: 'number', name: 'temperature_c', inputmode: 'decimal', min: TEMPERATURE[0], max: TEMPERATURE[1], step: 0.1 }), t('symptoms.temperature_hint'))
-    : null;
   return h('fieldset', { class: 'symptom' },
     h('legend', { text: symptom.title }),
-    temperature,
     itemFieldset(gate),
     h('div', { class: 'follow-up', 'data-gate': gate.code }, ...rest.map(itemFieldset)));
 }
@@ -107,11 +122,21 @@ function updateGates(form, questionnaire) {
   }
 }
 
+/**
+ * The report body and the problems to show. "No symptoms" answers every gate 0 and, as the
+ * branching does for any gate of 0, sends the skipped follow-ups as 0.
+ */
 function readForm(form, questionnaire) {
   const answers = {};
   const problems = {};
+  const overall = form.elements.namedItem('overall').value;
+  if (!overall) problems.overall = t('validation.choose_one');
   for (const symptom of questionnaire.symptoms) {
     const [gate, ...rest] = symptom.items;
+    if (overall !== 'some') {  // "none": each symptom's first question 0, so the rest score 0
+      for (const item of symptom.items) answers[item.code] = 0;
+      continue;
+    }
     const gateValue = answerOf(form, gate.code);
     if (gateValue === null) problems[gate.code] = t('validation.choose_one');
     answers[gate.code] = gateValue;
