@@ -12,7 +12,6 @@ from typing import Any
 from backend import clock
 
 LANGUAGES = ("en", "zh-CN")
-ALERT_LINK_LANGUAGE = {"en": "Alert queue", "zh-CN": "警报队列"}
 
 
 def staff_page(browsing: Any, live_server: Any, who: str, language: str = "en", height: int = 900) -> Any:

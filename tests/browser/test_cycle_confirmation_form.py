@@ -36,7 +36,7 @@ def test_the_site_sees_the_late_days_before_it_confirms(browsing, live_server, l
     page.get_by_label("E-mail").fill("coordinator_a@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Alert queue")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Site overview")
     page.get_by_role("link", name="Participants").click()
     page.get_by_role("link", name="01-005").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("01-005")

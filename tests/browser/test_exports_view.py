@@ -17,7 +17,7 @@ def _sign_in(page, email: str) -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Alert queue")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Site overview")
 
 
 def test_coordinator_downloads_ec_csv_and_a_fhir_bundle(browsing, live_server) -> None:

@@ -138,6 +138,8 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     site.get_by_label("E-mail").fill("coordinator_a@example.org")
     site.get_by_label("Password").fill(PASSWORD)
     site.get_by_role("button", name="Sign in").click()
+    expect(site.get_by_role("heading", name="Site overview")).to_be_visible()
+    site.get_by_role("link", name="Alerts", exact=True).click()
     expect(site.get_by_role("heading", name="Alert queue")).to_be_visible()
     cards = site.locator(".alert-card")
     expect(cards).to_have_count(2)

@@ -189,6 +189,11 @@ def test_dashboard_screens(browsing, live_server, diary, width: int) -> None:
     page.get_by_label("E-mail").fill("coordinator_a@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # the home screen is the site overview (issue 17), the queue one click away
+    expect(page.get_by_role("heading", level=1)).to_have_text("Site overview")
+    expect(page.locator("table.overview tbody tr")).to_have_count(3)
+    screenshot(page, f"site-overview-{width}")
+    page.get_by_role("link", name="Alerts", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Alert queue")
     expect(page.locator(".alert-card")).to_have_count(1)
     screenshot(page, f"site-alerts-{width}")

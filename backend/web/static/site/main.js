@@ -15,9 +15,11 @@ import { showExports } from './exports.js';
 import { showSignOff } from './signoff.js';
 import { showQueries } from './queries.js';
 import { parseRoute } from './route.js';
+import { showOverview } from './screens/overview.js';
 
 // view name -> (container, route) => Promise; see route.js for the addresses
 const VIEWS = {
+  overview: showOverview,
   alerts: showAlerts,
   participants: (view, route) => showParticipants(view, route.parts[0]),
   participant: (view, route) => showParticipant(view, route.parts[0], route.parts[1] === 'day' ? route.parts[2] : null),
@@ -43,6 +45,7 @@ function renderHeader() {
     h('p', { class: 'site-title', text: t('site.title') }),
     current
       ? h('nav', { 'aria-label': t('nav.label') }, h('ul', {},
+        h('li', {}, h('a', { href: '#overview', 'data-view': 'overview', text: t('site.nav.overview') })),
         h('li', {}, h('a', { href: '#alerts', 'data-view': 'alerts', text: t('site.nav.alerts') })),
         h('li', {}, h('a', { href: '#participants', 'data-view': 'participants', text: t('site.nav.participants') })),
         h('li', {}, h('a', { href: '#signoff', 'data-view': 'signoff', text: t('site.nav.signoff') })),
@@ -62,11 +65,11 @@ async function render() {
     return showLogin(main, () => {
       // Setting the fragment renders through the hashchange listener; otherwise render here.
       if (location.hash) render();
-      else location.hash = '#alerts';
+      else location.hash = '#overview';
     });
   }
   const route = parseRoute();
-  const name = VIEWS[route.view] ? route.view : 'alerts';
+  const name = VIEWS[route.view] ? route.view : 'overview';
   document.querySelectorAll('[data-view]').forEach((link) => {
     if (link.dataset.view === (name === 'participant' ? 'participants' : name)) link.setAttribute('aria-current', 'page');
   });

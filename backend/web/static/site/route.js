@@ -51,3 +51,5 @@ export const alertLink = (id) => routeHash('alerts', [id]);
 export const participantLink = (id) => routeHash('participant', [id]);
 /** @param {string} id @param {string} date YYYY-MM-DD @returns {string} */
 export const dayLink = (id, date) => routeHash('participant', [id, 'day', date]);
+/** @param {string} id @returns {string} the queue filtered to one participant, not resolved */
+export const alertsForParticipant = (id) => routeHash('alerts', [], { participant: id });
