@@ -43,7 +43,9 @@ function markBeforeTreatment(days, start) {
 
 function dayLabel(day) {
   const parts = [formatDate(day.date, { weekday: 'long', day: 'numeric', month: 'long' })];
-  if (day.cycle) parts.push(t('calendar.cycle_day', { cycle: day.cycle, day: day.cycle_day }));
+  // A day awaiting its cycle's confirmation has a (planned) cycle but no cycle day yet.
+  if (day.cycle && day.cycle_day) parts.push(t('calendar.cycle_day', { cycle: day.cycle, day: day.cycle_day }));
+  else if (day.cycle) parts.push(t('calendar.cycle', { cycle: day.cycle }));
   parts.push(day.before_treatment ? t('phase.before') : t(`phase.${day.phase}`));
   if (RECORDED.includes(day.status)) parts.push(t(`status.${day.status}`));
   // a logged day the site confirmed late still says so (the patient was not told in time)

@@ -44,14 +44,25 @@ export function currentLanguage() {
 
 /**
  * The text for `key` with placeholders filled in; the key itself if missing (a test keeps the
- * catalogues complete, so this shows up in screenshots rather than failing silently).
+ * catalogues complete, so this shows up in screenshots rather than failing silently). A null or
+ * undefined value is never printed as such.
  * @param {string} key
  * @param {Object<string, string|number>} [values]
  * @returns {string}
  */
 export function t(key, values = {}) {
   const template = texts[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (match, name) => (name in values ? String(values[name]) : match));
+  return template.replace(/\{(\w+)\}/g, (match, name) => {
+    if (!(name in values)) return match;
+    const value = values[name];
+    if (value === null || value === undefined) {
+      // Never read "第 null 天" to anyone: leave the gap and make it loud (browser tests fail on
+      // console errors), so the screen that passed it gets fixed.
+      console.error(`i18n: ${key} got ${name}=${value}`);
+      return '';
+    }
+    return String(value);
+  });
 }
 
 /**

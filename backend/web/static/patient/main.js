@@ -27,6 +27,9 @@ const SCREENS = {
   settings: showSettings,
 };
 const NAV = ['today', 'calendar', 'bp', 'symptoms', 'settings'];
+// A glyph above each tab's label (decorative: the label names the tab), so five tabs fit one row
+// at 360 px with labels of either language.
+const NAV_ICONS = { today: '☀', calendar: '▦', bp: '♥', symptoms: '✚', settings: '⚙' };
 
 const main = document.getElementById('main');
 let latestRoute = 0;
@@ -94,7 +97,9 @@ function renderChrome() {
   const nav = document.getElementById('nav');
   nav.setAttribute('aria-label', t('nav.label'));
   mount(nav, context.participant
-    ? h('ul', {}, ...NAV.map((name) => h('li', {}, h('a', { href: `#${name}`, 'data-screen': name, text: t(`nav.${name}`) }))))
+    ? h('ul', {}, ...NAV.map((name) => h('li', {}, h('a', { href: `#${name}`, 'data-screen': name },
+      h('span', { class: 'nav-icon', 'aria-hidden': 'true', text: NAV_ICONS[name] }),
+      h('span', { class: 'nav-label', text: t(`nav.${name}`) })))))
     : null);
   pendingEntries().then((entries) => {
     document.getElementById('pending').textContent = entries.length ? t('outbox.pending', { count: entries.length }) : '';
