@@ -17,8 +17,8 @@ from backend.api.pagination import NEXT_HEADERS, PageArgs, decode_cursor, page_h
 from backend.db import db
 from backend.domain.i18n import LANGUAGES
 from backend.models import Alert
-from backend.models.alerts import SEVERITIES, STATUSES
-from backend.services import alerts
+from backend.models.alerts import DECISIONS, SEVERITIES, STATUSES
+from backend.services import alerts, team_waits
 from backend.services.alert_views import alert_views
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1/alerts", description="Alert queue")
@@ -61,9 +61,26 @@ class AlertOut(Schema):
     acknowledged_by_name = fields.String(allow_none=True, required=True)
     resolved_by_name = fields.String(allow_none=True, required=True)
     text = fields.Nested(AlertTextOut, required=True)
+    decision = fields.String(allow_none=True, required=True, validate=validate.OneOf(DECISIONS))
+    decided_by = fields.String(allow_none=True, required=True)
+    decided_at = fields.AwareDateTime(allow_none=True, required=True)
+    holds_participant_waiting = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "the participant is in wait-for-team (no anlotinib) until the site records "
+            "its decision on this alert (acknowledge or resolve with decision)"
+        },
+    )
 
 
-_VIEW_FIELDS = {"study_id", "participant_timezone", "acknowledged_by_name", "resolved_by_name", "text"}
+_VIEW_FIELDS = {
+    "study_id",
+    "participant_timezone",
+    "acknowledged_by_name",
+    "resolved_by_name",
+    "text",
+    "holds_participant_waiting",
+}
 _COLUMNS = [name for name in AlertOut._declared_fields if name not in _VIEW_FIELDS]
 
 
@@ -73,10 +90,13 @@ def reader_language() -> str:
 
 
 def serialise(session: Session, rows: list[Alert]) -> list[dict[str, Any]]:
-    """Alerts as response dicts with study id, staff names and evidence in words (two extra queries)."""
+    """Alerts as response dicts with study id, staff names, evidence in words and whether the
+    alert keeps its participant waiting for the site's decision (three extra queries)."""
     views = alert_views(session, rows, reader_language())
+    waiting = team_waits.waits_by_alert(session, [a.id for a in rows])
     return [
-        {**{name: getattr(a, name) for name in _COLUMNS}, **view} for a, view in zip(rows, views, strict=True)
+        {**{name: getattr(a, name) for name in _COLUMNS}, **view, "holds_participant_waiting": a.id in waiting}
+        for a, view in zip(rows, views, strict=True)
     ]
 
 
@@ -91,12 +111,20 @@ class AlertFilter(PageArgs):
     participant_id = fields.String(validate=validate.Length(max=32))
 
 
+_DECISION = {
+    "description": "the site's decision on an alert that put the participant in wait-for-team: "
+    "continue (dose reminders resume) or hold (an investigator's open-ended hold from today)"
+}
+
+
 class AcknowledgeIn(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+    decision = fields.String(load_default=None, validate=validate.OneOf(DECISIONS), metadata=_DECISION)
 
 
 class ResolveIn(Schema):
     note = Reason(required=True)
+    decision = fields.String(load_default=None, validate=validate.OneOf(DECISIONS), metadata=_DECISION)
 
 
 @blp.route("")
@@ -130,7 +158,7 @@ class AlertAcknowledge(MethodView):
     @blp.response(200, AlertOut)
     def post(self, body: dict, alert_id: str) -> dict:
         """Take an open alert in hand (coordinators and investigators of its site); 409 unless open."""
-        alert = alerts.acknowledge(db.session, staff_actor(), alert_id, note=body["note"], now=clock.now())
+        alert = alerts.acknowledge(db.session, staff_actor(), alert_id, now=clock.now(), **body)
         return serialise(db.session, [alert])[0]
 
 
@@ -141,5 +169,5 @@ class AlertResolve(MethodView):
     @blp.response(200, AlertOut)
     def post(self, body: dict, alert_id: str) -> dict:
         """Close an alert with a note (coordinators and investigators of its site); 409 if resolved."""
-        alert = alerts.resolve(db.session, staff_actor(), alert_id, note=body["note"], now=clock.now())
+        alert = alerts.resolve(db.session, staff_actor(), alert_id, now=clock.now(), **body)
         return serialise(db.session, [alert])[0]

@@ -13,6 +13,7 @@ from backend import clock
 from backend.api.access import SECURITY, device_actor, staff_actor
 from backend.api.fields import Reason
 from backend.db import db
+from backend.domain import instruction
 from backend.services import diary, patient_day
 from backend.services.errors import Invalid
 
@@ -85,6 +86,13 @@ class CalendarDayOut(Schema):
             "patient in time); without an entry its status is confirmed_late"
         },
     )
+    wait_for_team = fields.Boolean(
+        required=True,
+        metadata={
+            "description": "a day of waiting for the study team after a confirmed >=160/100 sitting: "
+            "no anlotinib was to be taken (not prescribed: no reminder, not in adherence)"
+        },
+    )
     dose_log = fields.Nested(DoseLogOut, required=True, allow_none=True)
 
 
@@ -100,6 +108,23 @@ class DayAdviceOut(Schema):
     text = fields.String(required=True)
 
 
+class InstructionOut(Schema):
+    state = fields.String(required=True, validate=validate.OneOf(instruction.STATES))
+    level = fields.String(required=True)
+    headline = fields.String(required=True)
+    text = fields.String(required=True)
+    dose_form = fields.String(
+        required=True,
+        validate=validate.OneOf((instruction.FORM_ASK, instruction.FORM_RECORDED, instruction.FORM_ANYWAY)),
+        metadata={"description": "ask: the taken / not taken question; recorded: the entry, with "
+                  "'change'; anyway: only 'I took a dose anyway: record it'"},
+    )  # fmt: skip
+    take_dose = fields.Boolean(required=True)
+    make_up_until = fields.AwareDateTime(required=True, allow_none=True)
+    next_dose_date = fields.Date(required=True, allow_none=True)
+    wait_since = fields.AwareDateTime(required=True, allow_none=True)
+
+
 class TodayOut(Schema):
     date = fields.Date(required=True)
     cycle = fields.Integer(required=True, allow_none=True)
@@ -110,6 +135,11 @@ class TodayOut(Schema):
     dose_log = fields.Nested(DoseLogOut, required=True, allow_none=True)
     bp_due = fields.Boolean(required=True)
     advice = fields.Nested(DayAdviceOut, required=True)
+    instruction = fields.Nested(
+        InstructionOut,
+        required=True,
+        metadata={"description": "the one instruction for today: headline, advice and dose form follow it"},
+    )
 
 
 def parse_day(value: str) -> dt.date:

@@ -14,7 +14,10 @@ cycle starts, holds, dose changes, discontinuation) plus the protocol's :class:`
 ``cycle_day`` is set only within that cycle's length. Only confirmed days are ever prescribed.
 A cycle confirmed for a past date marks its dosing days up to ``late_through`` as
 ``confirmed_late`` (the patient was never told in time): prescribed, but left out of adherence
-and missed-dose alerts unless the patient logged them.
+and missed-dose alerts unless the patient logged them. Days inside a *wait-for-team* period (a
+confirmed >=160/100 sitting told the patient to take no more anlotinib until the site decides,
+CLINICAL.md "Blood pressure") are marked ``wait_for_team``; such dosing days are not prescribed
+(no reminder, no adherence count, no missed-dose alert), whatever the phase says.
 
 The ``check_*`` functions validate site actions against the plan and return an error message
 (for the service layer to turn into 409/422) or None when the action is allowed.
@@ -63,6 +66,22 @@ class HoldPeriod:
 
 
 @dataclass(frozen=True)
+class WaitPeriod:
+    """Days the patient was told to wait for the study team: ``start``..``end`` inclusive.
+
+    ``end`` is None while the site has not recorded its decision; a period whose ``end`` is
+    before its ``start`` (decided the same day) covers no day.
+    """
+
+    start: date
+    end: date | None = None
+
+    def contains(self, d: date) -> bool:
+        """True when ``d`` is a day of waiting."""
+        return self.start <= d and (self.end is None or d <= self.end)
+
+
+@dataclass(frozen=True)
 class DoseChangeRecord:
     """A dose level that applies from ``effective`` on (until the next change)."""
 
@@ -81,6 +100,7 @@ class TreatmentPlan:
     holds: tuple[HoldPeriod, ...] = ()
     dose_changes: tuple[DoseChangeRecord, ...] = ()
     discontinued_on: date | None = None
+    waits: tuple[WaitPeriod, ...] = ()
     _cycle_starts: tuple[date, ...] = field(init=False, repr=False, compare=False)
     _change_dates: tuple[date, ...] = field(init=False, repr=False, compare=False)
 
@@ -111,6 +131,7 @@ class DayInfo:
     expected_dose_mg: float | None
     is_prescribed: bool
     confirmed_late: bool = False
+    wait_for_team: bool = False
 
 
 def current_cycle(plan: TreatmentPlan, d: date) -> CycleStart | None:
@@ -146,8 +167,9 @@ def hold_on(plan: TreatmentPlan, d: date) -> HoldPeriod | None:
 def day_info(plan: TreatmentPlan, d: date) -> DayInfo:
     """The calendar entry for local date ``d``."""
     cycle = current_cycle(plan, d)
+    waiting = any(wait.contains(d) for wait in plan.waits)
     if cycle is None:
-        return DayInfo(d, None, None, AWAITING_CYCLE, None, False)
+        return DayInfo(d, None, None, AWAITING_CYCLE, None, False, wait_for_team=waiting)
     cycle_day: int | None = (d - cycle.start).days + 1
     if cycle_day > plan.treatment.cycle_length_days:
         cycle_day = None
@@ -159,10 +181,10 @@ def day_info(plan: TreatmentPlan, d: date) -> DayInfo:
         phase = AWAITING_CYCLE
     elif plan.treatment.is_dosing_day(cycle_day):
         late = cycle.late_through is not None and d <= cycle.late_through
-        return DayInfo(d, cycle.number, cycle_day, DOSING, dose_on(plan, d), True, late)
+        return DayInfo(d, cycle.number, cycle_day, DOSING, dose_on(plan, d), not waiting, late, waiting)
     else:
         phase = BREAK
-    return DayInfo(d, cycle.number, cycle_day, phase, None, False)
+    return DayInfo(d, cycle.number, cycle_day, phase, None, False, wait_for_team=waiting)
 
 
 def days(plan: TreatmentPlan, start: date, end: date) -> list[DayInfo]:

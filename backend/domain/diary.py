@@ -56,7 +56,9 @@ DEVIATION_BY_PHASE = {
     AWAITING_CYCLE: "awaiting_cycle_intake",
 }
 DOSE_MISMATCH = "dose_mismatch"
-DEVIATION_CODES = (*DEVIATION_BY_PHASE.values(), DOSE_MISMATCH)
+WAIT_FOR_TEAM_INTAKE = "wait_for_team_intake"
+"""An intake on a dosing day after a confirmed >=160/100 sitting, before the site's decision."""
+DEVIATION_CODES = (*DEVIATION_BY_PHASE.values(), DOSE_MISMATCH, WAIT_FOR_TEAM_INTAKE)
 TAKEN_AFTER_MIDNIGHT = "taken_after_midnight"
 """Entry flag (not a deviation): a make-up taken on the next local date, before the day's cut-off."""
 
@@ -127,12 +129,15 @@ def deviation_flags(day: DayInfo, taken: bool, dose_mg: float | None) -> tuple[s
     """Protocol-deviation codes for an entry on ``day``; an intake is recorded, never refused.
 
     Nothing is flagged when the dose was not taken. On a dosing day a ``dose_mg`` differing
-    from the expected dose is a ``dose_mismatch``; no ``dose_mg`` means the prescribed dose.
+    from the expected dose is a ``dose_mismatch``; no ``dose_mg`` means the prescribed dose. An
+    intake on a dosing day of a wait-for-team period is ``wait_for_team_intake``.
     """
     if not taken:
         return ()
     if day.phase != DOSING:
         return (DEVIATION_BY_PHASE[day.phase],)
+    if day.wait_for_team:
+        return (WAIT_FOR_TEAM_INTAKE,)
     if (
         dose_mg is not None
         and day.expected_dose_mg is not None

@@ -1,7 +1,7 @@
 """SQLAlchemy models for every noun of PRODUCT.md; constraints live here, rules do not."""
 
 from backend.models.accountability import Dispensing
-from backend.models.alerts import Alert
+from backend.models.alerts import Alert, TeamWait
 from backend.models.audit import AuditEvent
 from backend.models.delivery import DeliveryAttempt, Notification, PushSubscription, Reminder
 from backend.models.ops import SchedulerHeartbeat
@@ -34,4 +34,5 @@ __all__ = [
     "StaffToken",
     "StaffUser",
     "SymptomReport",
+    "TeamWait",
 ]

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, JSONType, UTCDateTime, new_id
 
 SEVERITIES = ("urgent", "review", "info")
 STATUSES = ("open", "acknowledged", "resolved")
+DECISIONS = ("continue", "hold")
 
 
 class Alert(Base):
@@ -40,3 +41,37 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_note: Mapped[str | None] = mapped_column(Text)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The site's decision on an alert that put the participant in wait-for-team (CLINICAL.md).
+    decision: Mapped[str | None] = mapped_column(String(20))
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TeamWait(Base):
+    """A wait-for-team state: after a confirmed >=160/100 sitting, no anlotinib until the site decides.
+
+    ``first_day``..``last_day`` (local dates, inclusive) are the days it covers in the calendar;
+    ``last_day`` and ``ended_at`` stay null while it is open. One open state per participant.
+    """
+
+    __tablename__ = "team_waits"
+    __table_args__ = (
+        Index("ix_team_waits_participant", "participant_id", "first_day"),
+        Index(
+            "uq_team_waits_open",
+            "participant_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"))
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_day: Mapped[date] = mapped_column(Date())
+    last_day: Mapped[date | None] = mapped_column(Date())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_by: Mapped[str | None] = mapped_column(String(32))
+    decision: Mapped[str | None] = mapped_column(String(20))

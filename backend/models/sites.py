@@ -23,6 +23,9 @@ class Site(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     timezone: Mapped[str] = mapped_column(String(64))
     alert_emails: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Shown to patients as tap-to-call links in urgent advice (E.164, e.g. +8610...).
+    phone_day: Mapped[str | None] = mapped_column(String(20))
+    phone_night: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from backend.domain.findings import SEVERITIES, Finding
 from backend.models import Alert, Participant
-from backend.services import alert_notices, audit
+from backend.services import alert_notices, audit, team_waits
 from backend.services.actors import SYSTEM, Actor
 from backend.services.errors import Conflict, NotFound
 from backend.services.paging import Order, Page, keyset_page
@@ -215,11 +215,25 @@ def _actionable(session: Session, actor: Actor, alert_id: str) -> Alert:
     return session.scalars(select(Alert).where(Alert.id == alert.id).with_for_update()).one()
 
 
-def acknowledge(session: Session, actor: Actor, alert_id: str, *, note: str | None, now: datetime) -> Alert:
-    """Mark an open alert as being handled; acknowledging a non-open alert is a Conflict (409)."""
+def acknowledge(
+    session: Session,
+    actor: Actor,
+    alert_id: str,
+    *,
+    note: str | None,
+    now: datetime,
+    decision: str | None = None,
+) -> Alert:
+    """Mark an open alert as being handled; acknowledging a non-open alert is a Conflict (409).
+
+    With a ``decision`` (``continue`` / ``hold``) the site's decision is recorded too, which
+    ends the wait-for-team state the alert opened (:mod:`backend.services.team_waits`).
+    """
     alert = _actionable(session, actor, alert_id)
     if alert.status != "open":
         raise Conflict(f"alert is already {alert.status}")
+    if decision is not None:
+        team_waits.decide(session, actor, alert, decision, note, now)
     return _move(
         session,
         actor,
@@ -234,11 +248,20 @@ def acknowledge(session: Session, actor: Actor, alert_id: str, *, note: str | No
     )
 
 
-def resolve(session: Session, actor: Actor, alert_id: str, *, note: str, now: datetime) -> Alert:
-    """Close an open or acknowledged alert with a resolution note; resolving twice is a Conflict."""
+def resolve(
+    session: Session, actor: Actor, alert_id: str, *, note: str, now: datetime, decision: str | None = None
+) -> Alert:
+    """Close an open or acknowledged alert with a resolution note; resolving twice is a Conflict.
+
+    The alert that holds its participant in wait-for-team cannot be closed without a
+    ``decision`` (422): closing it must never leave the patient waiting for a call forever.
+    """
     alert = _actionable(session, actor, alert_id)
     if alert.status == "resolved":
         raise Conflict("alert is already resolved")
+    team_waits.check_decision(session, alert, decision, resolving=True)
+    if decision is not None:
+        team_waits.decide(session, actor, alert, decision, note, now)
     return _move(
         session,
         actor,

@@ -18,7 +18,7 @@ from backend.domain.protocol import BpRules, get_protocol
 from backend.domain.questionnaire import load_questionnaire, normalise
 from backend.domain.symptoms import crisis_symptoms
 from backend.models import Alert, BpReading, Participant, SymptomReport
-from backend.services import alerts, audit
+from backend.services import alerts, audit, team_waits
 from backend.services import self_reports as common
 from backend.services.actors import Actor
 from backend.services.errors import Conflict, Invalid
@@ -216,6 +216,8 @@ def record_bp_reading(
     )
     evidence_item = {"kind": "bp_reading", "reading_id": reading.id, "sitting_id": sitting}
     raised = common.raise_all(session, participant, findings, evidence_item, [shown], now)
+    for alert in raised:
+        team_waits.start_for(session, participant, alert, now)
     return _bp_result(session, reading, True, raised)
 
 

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 from backend.domain import calendar, diary
 from backend.domain.calendar import DayInfo, TreatmentPlan
 from backend.domain.i18n import date_text, text
-from backend.domain.localtime import day_bounds
+from backend.domain.instruction import DayEntry, Instruction, OpenWait, instruction
+from backend.domain.localtime import day_bounds, to_local
 from backend.models import BpReading, DoseLog, Participant
+from backend.services import team_waits
 from backend.services.actors import Actor
 from backend.services.diary import check_range, entry_on, logs_between, me
 from backend.services.plans import current_plan, local_today, protocol_of
@@ -56,6 +58,7 @@ class CalendarDay:
     late: bool
     dose_log: DoseLog | None
     confirmed_late: bool = False
+    wait_for_team: bool = False
 
 
 def day_status(day: DayInfo, log: DoseLog | None, participant: Participant, now: datetime) -> str:
@@ -97,6 +100,7 @@ def calendar_for(
                 late=bool(log and log.is_late),
                 dose_log=log,
                 confirmed_late=day.confirmed_late,
+                wait_for_team=day.wait_for_team,
             )
         )
     return result
@@ -111,37 +115,57 @@ def default_range(participant: Participant, now: datetime) -> tuple[date, date]:
 # --- the patient's day -----------------------------------------------------------------------
 
 
-def _advice(
-    participant: Participant, plan: TreatmentPlan, day: DayInfo, log: DoseLog | None, now: datetime
-) -> dict[str, str]:
-    """Short patient advice for today's phase, in the participant's language.
-
-    After the day's make-up cut-off (:func:`backend.domain.diary.make_up_window`) the advice names
-    the next scheduled dose's date, and says "tomorrow" only when tomorrow is a dosing day.
-    """
-    lang = participant.language
-    protocol = protocol_of(participant)
-    drug = protocol.drug
+def drug_name(participant: Participant) -> str:
+    """The protocol's drug in the participant's language (as configured when untranslated)."""
+    drug = protocol_of(participant).drug
     try:
-        drug = text(lang, f"diary.drug_{drug}")
+        return text(participant.language, f"diary.drug_{drug}")
     except KeyError:  # a protocol whose drug has no translated name: show it as configured
-        pass
-    code = text_key = day.phase
-    level, next_date = "info", ""
-    if day.phase == calendar.DOSING:
-        window = diary.make_up_window(
-            plan, day.date, participant.reminder_time, participant.timezone, protocol.entry
-        )
-        if log is not None:
-            code = text_key = "dose_recorded"
-            level = "ok"
-        elif not window.is_open(now):
-            text_key, next_on = diary.after_cutoff_advice(window)
-            code = diary.AFTER_CUTOFF_TOMORROW
-            next_date = date_text(lang, next_on) if next_on else ""
-    dose = f"{day.expected_dose_mg:g}" if day.expected_dose_mg is not None else ""
-    words = text(lang, f"diary.{text_key}", dose=dose, drug=drug, next_date=next_date)
-    return {"code": code, "level": level, "text": words}
+        return drug
+
+
+def day_instruction(
+    session: Session,
+    participant: Participant,
+    plan: TreatmentPlan,
+    d: date,
+    log: DoseLog | None,
+    now: datetime,
+) -> Instruction:
+    """The one instruction for day ``d`` (:func:`backend.domain.instruction.instruction`)."""
+    entry = None if log is None else DayEntry(log.taken, bool(log.vomited_after), log.missed_reason)
+    wait_row = team_waits.open_wait(session, participant.id)
+    wait = OpenWait(wait_row.started_at) if wait_row is not None else None
+    rules = protocol_of(participant).entry
+    return instruction(plan, d, entry, wait, now, participant.reminder_time, participant.timezone, rules)
+
+
+def instruction_out(participant: Participant, d: date, found: Instruction) -> dict[str, Any]:
+    """The instruction as the API returns it: state, level, headline and text in the patient's
+    language, what the dose form offers, and the values the text names."""
+    lang, tz = participant.language, participant.timezone
+    until = ""
+    if found.make_up_until is not None:
+        local = to_local(found.make_up_until, tz)
+        key = "instruction.until_time" if local.date() == d else "instruction.until_other_day"
+        until = text(lang, key, time=f"{local:%H:%M}", date=date_text(lang, local.date()))
+    values = {
+        "drug": drug_name(participant),
+        "dose": f"{found.dose_mg:g}" if found.dose_mg is not None else "",
+        "until": until,
+        "next_date": date_text(lang, found.next_dose) if found.next_dose else "",
+    }
+    return {
+        "state": found.state,
+        "level": found.level,
+        "headline": text(lang, f"instruction.{found.state}.headline", **values),
+        "text": text(lang, f"instruction.{found.state}.text", **values),
+        "dose_form": found.dose_form,
+        "take_dose": found.take_dose,
+        "make_up_until": found.make_up_until,
+        "next_dose_date": found.next_dose,
+        "wait_since": found.wait_since,
+    }
 
 
 def _bp_read_today(session: Session, participant: Participant, d: date) -> bool:
@@ -151,7 +175,8 @@ def _bp_read_today(session: Session, participant: Participant, d: date) -> bool:
 
 
 def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
-    """The patient's today: phase, expected dose, today's entry, whether BP is due, and advice."""
+    """The patient's today: phase, expected dose, today's entry, whether BP is due, and the one
+    instruction (``advice`` is the instruction's state, level and text, for older clients)."""
     participant = me(session, actor)
     d = local_today(participant, now)
     plan = current_plan(session, participant)
@@ -159,6 +184,7 @@ def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
     log = entry_on(session, participant.id, d)
     policy = protocol_of(participant).reminders.bp_policy
     bp_due = calendar.bp_due_on(policy, day) and not _bp_read_today(session, participant, d)
+    shown = instruction_out(participant, d, day_instruction(session, participant, plan, d, log, now))
     return {
         "date": d,
         "cycle": day.cycle,
@@ -168,5 +194,6 @@ def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
         "status": day_status(day, log, participant, now),
         "dose_log": log,
         "bp_due": bp_due,
-        "advice": _advice(participant, plan, day, log, now),
+        "advice": {"code": shown["state"], "level": shown["level"], "text": shown["text"]},
+        "instruction": shown,
     }

@@ -17,10 +17,10 @@ from threading import Lock
 from sqlalchemy import Date, Float, Integer, Select, bindparam, cast, event, literal, null, select, union_all
 from sqlalchemy.orm import Session, object_session
 
-from backend.domain.calendar import CycleStart, DoseChangeRecord, HoldPeriod, TreatmentPlan
+from backend.domain.calendar import CycleStart, DoseChangeRecord, HoldPeriod, TreatmentPlan, WaitPeriod
 from backend.domain.localtime import local_date
 from backend.domain.protocol import Protocol, get_protocol
-from backend.models import Cycle, DoseChange, Hold, Participant
+from backend.models import Cycle, DoseChange, Hold, Participant, TeamWait
 
 
 def protocol_of(participant: Participant) -> Protocol:
@@ -33,6 +33,7 @@ def _plan(
     cycles: Sequence[CycleStart],
     holds: Sequence[HoldPeriod],
     changes: Sequence[DoseChangeRecord],
+    waits: Sequence[WaitPeriod] = (),
 ) -> TreatmentPlan:
     return TreatmentPlan(
         treatment=protocol_of(participant).treatment,
@@ -42,12 +43,13 @@ def _plan(
         holds=tuple(holds),
         dose_changes=tuple(changes),
         discontinued_on=participant.discontinued_on,
+        waits=tuple(waits),
     )
 
 
 def _plan_rows() -> Select:
-    """Confirmed cycle starts (with ``confirmed_late_through``), holds and dose changes of the
-    ``ids`` parameter as one UNION ALL.
+    """Confirmed cycle starts (with ``confirmed_late_through``), holds, dose changes and
+    wait-for-team days of the ``ids`` parameter as one UNION ALL.
 
     This is on every diary request's path: one round trip, plain columns rather than ORM
     objects, and built once (the expanding ``ids`` parameter keeps SQLAlchemy's compiled cache hot).
@@ -73,28 +75,38 @@ def _plan_rows() -> Select:
         no_date,
         DoseChange.dose_mg,
     ).where(DoseChange.participant_id.in_(ids))
-    return union_all(cycles, holds, changes)
+    waits = select(
+        literal("wait"), TeamWait.participant_id, no_int, TeamWait.first_day, TeamWait.last_day, no_float
+    ).where(TeamWait.participant_id.in_(ids))
+    return union_all(cycles, holds, changes, waits)
 
 
 PLAN_ROWS = _plan_rows()
 
 
-# A participant's plan rows: confirmed cycle starts, holds, dose changes.
-PlanRows = tuple[tuple[CycleStart, ...], tuple[HoldPeriod, ...], tuple[DoseChangeRecord, ...]]
+# A participant's plan rows: confirmed cycle starts, holds, dose changes, wait-for-team days.
+PlanRows = tuple[
+    tuple[CycleStart, ...], tuple[HoldPeriod, ...], tuple[DoseChangeRecord, ...], tuple[WaitPeriod, ...]
+]
 
 
 def _load_rows(session: Session, ids: list[str]) -> dict[str, PlanRows]:
     cycles: dict[str, list[CycleStart]] = defaultdict(list)
     holds: dict[str, list[HoldPeriod]] = defaultdict(list)
     changes: dict[str, list[DoseChangeRecord]] = defaultdict(list)
+    waits: dict[str, list[WaitPeriod]] = defaultdict(list)
     for kind, pid, number, first, last, dose_mg in session.execute(PLAN_ROWS, {"ids": ids}):
         if kind == "cycle":
             cycles[pid].append(CycleStart(number, first, last))
         elif kind == "hold":
             holds[pid].append(HoldPeriod(first, last))
+        elif kind == "wait":
+            waits[pid].append(WaitPeriod(first, last))
         else:
             changes[pid].append(DoseChangeRecord(first, dose_mg))
-    return {pid: (tuple(cycles[pid]), tuple(holds[pid]), tuple(changes[pid])) for pid in ids}
+    return {
+        pid: (tuple(cycles[pid]), tuple(holds[pid]), tuple(changes[pid]), tuple(waits[pid])) for pid in ids
+    }
 
 
 def load_plans(session: Session, participants: Iterable[Participant]) -> dict[str, TreatmentPlan]:
@@ -115,7 +127,8 @@ class PlanCache:
     """Plan rows per process, by (participant id, plan token); least recently used out first.
 
     ``participants.plan_token`` is renewed by database triggers on every write of a cycle, hold
-    or dose change (migration 0002), so an entry whose token is no longer the participant's
+    or dose change (migration 0002), and by :mod:`backend.services.team_waits` on every write of
+    a wait-for-team state, so an entry whose token is no longer the participant's
     current one is never asked for again and ages out. Thread-safe (gthread workers).
     """
 
@@ -152,7 +165,7 @@ class PlanCache:
 PLAN_CACHE = PlanCache()
 
 
-_PLAN_MODELS = (Cycle, Hold, DoseChange)
+_PLAN_MODELS = (Cycle, Hold, DoseChange, TeamWait)
 _PLAN_WRITTEN = "plan_rows_written"
 
 

@@ -102,7 +102,10 @@ def test_today_shows_the_entry_and_advice_after_the_make_up_cutoff(app, client, 
         assert put(client, world, "t", "2026-10-02", taken=False, missed_reason="forgot").status_code == 201
         body = client.get("/api/v1/me/today", headers=world.headers("t")).json
     assert body["dose_log"]["taken"] is False
-    assert body["advice"]["code"] == "dose_recorded"
+    # issue 14: "not taken" after the cut-off is no green "all right": do not make it up, next dose tomorrow
+    assert body["advice"]["code"] == "not_taken_next_tomorrow"
+    assert body["advice"]["level"] == "info"
+    assert "do not take it now" in body["advice"]["text"]
 
 
 def test_bp_is_due_daily_in_cycle_1_then_only_on_dosing_days(app, client, world):

@@ -49,8 +49,10 @@ def test_on_day_14_after_20_00_the_dose_may_still_be_made_up_and_nothing_says_to
     patient(app, world, "zh", c1d1=C1D1, language="zh-CN")
     with at("2026-10-14T12:01:00Z"):  # day 14, 20:01 local; tomorrow is a break day
         advice = {who: today(client, world, who)["advice"] for who in ("en", "zh")}
-    assert {a["code"] for a in advice.values()} == {"dosing"}
+    # the last dosing day for now (issue 14): still to be taken, until noon of the (break) next day
+    assert {a["code"] for a in advice.values()} == {"dosing_last_day"}
     assert "tomorrow" not in advice["en"]["text"].lower() and "明天" not in advice["zh"]["text"]
+    assert "until 12:00 on Thursday 15 October" in advice["en"]["text"]
     with at("2026-10-15T03:59:00Z"):  # 11:59 on day 15: a minute before the entry window closes
         assert today(client, world, "en")["phase"] == "break"
         made_up = put(client, world, "en", "2026-10-14", taken=True, taken_at="2026-10-15T03:58:00Z")
@@ -73,7 +75,8 @@ def test_the_day_before_a_hold_keeps_the_make_up_window_until_noon(app, client, 
     assert hold.status_code == 201, hold.json
     with at("2026-10-05T12:01:00Z"):  # 20:01 on the day before the hold
         advice = today(client, world, "en")["advice"]
-    assert advice["code"] == "dosing" and "tomorrow" not in advice["text"].lower()
+    assert advice["code"] == "dosing_last_day" and "tomorrow" not in advice["text"].lower()
+    assert "until 12:00 on Tuesday 6 October" in advice["text"]
     with at("2026-10-06T03:59:00Z"):
         ok = put(client, world, "en", "2026-10-05", taken=True, taken_at="2026-10-06T03:59:00Z")
     assert ok.status_code == 201, ok.json
