@@ -14,6 +14,7 @@ from backend.api.access import SECURITY, device_actor, staff_actor
 from backend.api.fields import Reason
 from backend.db import db
 from backend.domain import instruction
+from backend.domain.i18n import LANGUAGES
 from backend.services import diary, patient_day
 from backend.services.errors import Invalid
 
@@ -181,13 +182,23 @@ def _calendar(participant, args: dict) -> dict:  # type: ignore[no-untyped-def]
     return {"start": start, "end": end, "days": days}
 
 
+class TodayArgs(Schema):
+    lang = fields.String(
+        load_default=None,
+        validate=validate.OneOf(LANGUAGES),
+        metadata={"description": "the app's language for the instruction (default: the participant's)"},
+    )
+
+
 @blp.route("/me/today")
 class Today(MethodView):
     @blp.doc(security=SECURITY)
+    @blp.arguments(TodayArgs, location="query")
     @blp.response(200, TodayOut)
-    def get(self) -> dict:
-        """Today for the patient: phase, expected dose, today's entry, whether BP is due, advice."""
-        return patient_day.today(db.session, device_actor(), clock.now())
+    def get(self, args: dict) -> dict:
+        """Today for the patient: phase, expected dose, today's entry, whether BP is due, and the
+        one instruction for the day (headline, advice and dose form all follow it)."""
+        return patient_day.today(db.session, device_actor(), clock.now(), language=args["lang"])
 
 
 @blp.route("/me/calendar")

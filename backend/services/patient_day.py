@@ -115,11 +115,11 @@ def default_range(participant: Participant, now: datetime) -> tuple[date, date]:
 # --- the patient's day -----------------------------------------------------------------------
 
 
-def drug_name(participant: Participant) -> str:
-    """The protocol's drug in the participant's language (as configured when untranslated)."""
+def drug_name(participant: Participant, language: str | None = None) -> str:
+    """The protocol's drug in ``language`` (default: the participant's; as configured when untranslated)."""
     drug = protocol_of(participant).drug
     try:
-        return text(participant.language, f"diary.drug_{drug}")
+        return text(language or participant.language, f"diary.drug_{drug}")
     except KeyError:  # a protocol whose drug has no translated name: show it as configured
         return drug
 
@@ -140,17 +140,19 @@ def day_instruction(
     return instruction(plan, d, entry, wait, now, participant.reminder_time, participant.timezone, rules)
 
 
-def instruction_out(participant: Participant, d: date, found: Instruction) -> dict[str, Any]:
-    """The instruction as the API returns it: state, level, headline and text in the patient's
-    language, what the dose form offers, and the values the text names."""
-    lang, tz = participant.language, participant.timezone
+def instruction_out(
+    participant: Participant, d: date, found: Instruction, language: str | None = None
+) -> dict[str, Any]:
+    """The instruction as the API returns it: state, level, headline and text in ``language``
+    (default: the participant's), what the dose form offers, and the values the text names."""
+    lang, tz = language or participant.language, participant.timezone
     until = ""
     if found.make_up_until is not None:
         local = to_local(found.make_up_until, tz)
         key = "instruction.until_time" if local.date() == d else "instruction.until_other_day"
         until = text(lang, key, time=f"{local:%H:%M}", date=date_text(lang, local.date()))
     values = {
-        "drug": drug_name(participant),
+        "drug": drug_name(participant, lang),
         "dose": f"{found.dose_mg:g}" if found.dose_mg is not None else "",
         "until": until,
         "next_date": date_text(lang, found.next_dose) if found.next_dose else "",
@@ -174,7 +176,7 @@ def _bp_read_today(session: Session, participant: Participant, d: date) -> bool:
     return session.scalar(_BP_BETWEEN, params) is not None
 
 
-def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
+def today(session: Session, actor: Actor, now: datetime, language: str | None = None) -> dict[str, Any]:
     """The patient's today: phase, expected dose, today's entry, whether BP is due, and the one
     instruction (``advice`` is the instruction's state, level and text, for older clients)."""
     participant = me(session, actor)
@@ -184,7 +186,8 @@ def today(session: Session, actor: Actor, now: datetime) -> dict[str, Any]:
     log = entry_on(session, participant.id, d)
     policy = protocol_of(participant).reminders.bp_policy
     bp_due = calendar.bp_due_on(policy, day) and not _bp_read_today(session, participant, d)
-    shown = instruction_out(participant, d, day_instruction(session, participant, plan, d, log, now))
+    found = day_instruction(session, participant, plan, d, log, now)
+    shown = instruction_out(participant, d, found, language)
     return {
         "date": d,
         "cycle": day.cycle,
