@@ -34,6 +34,15 @@ ADVICE_CONTACT_TEAM_TODAY = "advice.bp_contact_team_today"
 ADVICE_EMERGENCY = "advice.bp_emergency"
 ADVICE_PERSISTENT = "advice.bp_persistent"
 
+# "A single reading >= 160/100 whose repeat never comes" (CLINICAL.md, product decision): one push
+# asking to measure again when no later reading came within 30 minutes, and a review alert
+# "high reading not confirmed" when none came within 2 hours.
+REPEAT_NUDGE_AFTER = timedelta(minutes=30)
+UNCONFIRMED_ALERT_AFTER = timedelta(hours=2)
+NUDGE = "nudge"
+ALERT_UNCONFIRMED = "alert"
+ANSWERED = "answered"
+
 # Plausible bounds of a home reading (CLINICAL.md); outside them a reading is rejected (422).
 SYSTOLIC_BOUNDS = (50, 300)
 DIASTOLIC_BOUNDS = (20, 200)
@@ -191,3 +200,30 @@ def persistent_grade2(
         "table": rules.grading_table,
     }
     return make_finding("BP-PERSISTENT-G2", evidence, ADVICE_PERSISTENT)
+
+
+def unconfirmed_high_step(
+    prompted_at: datetime, now: datetime, later_reading: bool, nudged: bool
+) -> str | None:
+    """What to do now about a single high reading that asked for a repeat at ``prompted_at``.
+
+    ``answered`` once any later reading arrived (the repeat, or a new sitting graded on its own);
+    else ``alert`` from :data:`UNCONFIRMED_ALERT_AFTER` on (the reading opens a review alert,
+    never silently dropped); else ``nudge`` (one push, "measure again") from
+    :data:`REPEAT_NUDGE_AFTER` on unless already sent; else None (nothing yet).
+    """
+    if later_reading:
+        return ANSWERED
+    if now >= prompted_at + UNCONFIRMED_ALERT_AFTER:
+        return ALERT_UNCONFIRMED
+    if now >= prompted_at + REPEAT_NUDGE_AFTER and not nudged:
+        return NUDGE
+    return None
+
+
+def unconfirmed_high_finding(reading: Reading, prompted_at: datetime, grade_: int, table: str) -> Finding:
+    """BP-UNCONFIRMED-HIGH for a single high reading whose repeat never came."""
+    evidence = _evidence([reading], float(reading.systolic), float(reading.diastolic), grade_, table)
+    evidence["prompted_at"] = prompted_at.isoformat()
+    evidence["confirmed"] = False
+    return make_finding("BP-UNCONFIRMED-HIGH", evidence, None)

@@ -58,6 +58,11 @@ RULES: dict[str, tuple[str, str, str]] = {
         "CLINICAL.md blood pressure rules; UK acute-oncology guidance (withhold VEGF inhibitor at "
         ">= 160/100)",
     ),
+    "BP-UNCONFIRMED-HIGH": (
+        REVIEW,
+        "High reading not confirmed (a single reading >= 160/100, no repeat within 2 hours)",
+        "CLINICAL.md blood pressure rules (product decision: a high reading is never silently dropped)",
+    ),
     "BP-PERSISTENT-G2": (
         REVIEW,
         "Persistent grade 2 hypertension (grade >= 2 on 3 sittings within 7 days, on >= 2 days "

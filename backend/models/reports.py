@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, JSONType, UTCDateTime, new_id
@@ -14,7 +14,10 @@ class BpReading(Base):
     """One home blood-pressure reading; readings of a sitting are graded together."""
 
     __tablename__ = "bp_readings"
-    __table_args__ = (UniqueConstraint("participant_id", "client_id"),)
+    __table_args__ = (
+        UniqueConstraint("participant_id", "client_id"),
+        Index("ix_bp_readings_repeat_open", "repeat_requested", "repeat_closed_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     participant_id: Mapped[str] = mapped_column(ForeignKey("participants.id"), index=True)
@@ -30,6 +33,10 @@ class BpReading(Base):
     grading: Mapped[dict | None] = mapped_column(JSONType)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # +1 per site correction
+    # A single high reading asked for a repeat: the scheduler nudges once, then alerts (CLINICAL.md).
+    repeat_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    repeat_nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    repeat_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SymptomReport(Base):

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from backend.services import daily_checks
+from backend.services import bp_followups, daily_checks
 from backend.services import scheduler_jobs as jobs
 
 Job = Callable[[Session, datetime], int]
@@ -35,6 +35,7 @@ class Entry:
 JOBS: tuple[Entry, ...] = (
     Entry("plan_reminders", jobs.plan_reminders),
     Entry("enqueue_due_reminders", jobs.enqueue_due_reminders, jobs.DUE_REMINDERS_PROBE),
+    Entry("bp_unconfirmed_high", bp_followups.follow_unconfirmed_high, bp_followups.OPEN_PROBE),
     Entry("detect_missed_doses", daily_checks.detect_missed_doses),
     Entry("cycle_unconfirmed", daily_checks.cycle_unconfirmed),
     Entry("enqueue_alert_deliveries", jobs.enqueue_alert_deliveries, jobs.NEW_ALERTS_PROBE),

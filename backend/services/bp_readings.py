@@ -182,6 +182,7 @@ def record_bp_reading(
         baseline=baseline_of(participant),
     )
     reading.grade = assessment.grade
+    reading.repeat_requested = assessment.repeat_requested
     reading.grading = assessment.grading
     reading.advice_shown = common.advice(participant.language, assessment.advice_key)
     if not common.insert_once(session, reading):

@@ -4,7 +4,9 @@ A confirmed >=160/100 sitting puts the participant in a wait-for-team state unti
 records its decision on the alert (CLINICAL.md, "Blood pressure"): ``team_waits`` keeps each
 state with the days it covers (one open state per participant, a partial unique index), and
 ``alerts`` gets the decision, who made it and when. Sites get ``phone_day`` / ``phone_night``,
-shown to patients as tap-to-call links in urgent advice.
+shown to patients as tap-to-call links in urgent advice. ``bp_readings`` records whether a
+single high reading asked for a repeat, and when the scheduler nudged and closed it ("a repeat
+that never comes": one push, then a review alert).
 
 Revision ID: 0008
 Revises: 0007
@@ -58,6 +60,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("decision", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("decided_by", sa.String(length=32), nullable=True))
         batch_op.add_column(_instant("decided_at", nullable=True))
+    with op.batch_alter_table("bp_readings", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("repeat_requested", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(_instant("repeat_nudged_at", nullable=True))
+        batch_op.add_column(_instant("repeat_closed_at", nullable=True))
+        batch_op.create_index("ix_bp_readings_repeat_open", ["repeat_requested", "repeat_closed_at"])
     with op.batch_alter_table("sites", schema=None) as batch_op:
         batch_op.add_column(sa.Column("phone_day", sa.String(length=20), nullable=True))
         batch_op.add_column(sa.Column("phone_night", sa.String(length=20), nullable=True))
@@ -65,6 +74,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("team_waits")
+    op.drop_index("ix_bp_readings_repeat_open", table_name="bp_readings")
     # Plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35 and PostgreSQL): a batch copy of sites or
     # alerts would drop a table that other rows reference, which SQLite's foreign keys refuse.
     for table, column in (
@@ -73,5 +83,8 @@ def downgrade() -> None:
         ("alerts", "decided_at"),
         ("alerts", "decided_by"),
         ("alerts", "decision"),
+        ("bp_readings", "repeat_closed_at"),
+        ("bp_readings", "repeat_nudged_at"),
+        ("bp_readings", "repeat_requested"),
     ):
         op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
