@@ -13,7 +13,7 @@ from backend.api.hooks import keep_changes_on_error
 from backend.api.limits import ACTIVATION_LIMIT, limiter
 from backend.api.schemas import ParticipantOut
 from backend.db import db
-from backend.services import activation
+from backend.services import activation, patient_day
 from backend.services.errors import ServiceError
 from backend.services.scope import get_participant
 
@@ -25,9 +25,18 @@ class ActivateIn(Schema):
     device_label = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
 
 
+class SiteContact(Schema):
+    phone_day = fields.String(required=True, allow_none=True)
+    phone_night = fields.String(required=True, allow_none=True)
+
+
 class MeOut(ParticipantOut):
     class Meta:
         exclude = ("site_id", "created_at")
+
+    site_contact = fields.Nested(
+        SiteContact, metadata={"description": "the site's day and night numbers (E.164), tap to call"}
+    )
 
 
 class ActivateOut(Schema):
@@ -66,4 +75,7 @@ class Me(MethodView):
     def get(self):  # type: ignore[no-untyped-def]
         """The participant this phone belongs to."""
         actor = device_actor()
-        return get_participant(db.session, actor, actor.participant_id or "")
+        participant = get_participant(db.session, actor, actor.participant_id or "")
+        # a plain attribute on the instance (not a column): MeOut dumps it with the participant
+        participant.site_contact = patient_day.site_contact(db.session, participant)
+        return participant

@@ -35,3 +35,22 @@ def Reason(**kwargs) -> fields.String:  # noqa: N802
 
 Language = fields.String
 LANGUAGES = ["zh-CN", "en"]
+
+
+PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
+
+
+def Phone(**kwargs) -> fields.String:  # noqa: N802
+    """A telephone number in E.164 form (``+``, country code, number; 8 to 16 characters).
+
+    Patients tap it to call (``tel:`` links), so it must dial from anywhere: no spaces, no
+    national trunk prefix, no extension.
+    """
+    return fields.String(
+        validate=validate.Regexp(
+            PHONE_PATTERN,
+            error="must be an E.164 number: +, country code and number, digits only, e.g. +861012345678",
+        ),
+        metadata={"example": "+861012345678", **kwargs.pop("metadata", {})},
+        **kwargs,
+    )

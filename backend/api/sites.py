@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from backend import clock
 from backend.api.access import SECURITY, staff_actor
-from backend.api.fields import TimeZone
+from backend.api.fields import Phone, Reason, TimeZone
 from backend.db import db
 from backend.models.sites import ROLES
 from backend.services import sites
@@ -21,6 +21,18 @@ class SiteIn(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$"))
     timezone = TimeZone(required=True)
     alert_emails = fields.List(fields.Email(), required=True, validate=validate.Length(max=20))
+    phone_day = Phone(load_default=None, allow_none=True)
+    phone_night = Phone(load_default=None, allow_none=True)
+
+
+class SitePatchIn(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    alert_emails = fields.List(fields.Email(), validate=validate.Length(max=20))
+    phone_day = Phone(
+        allow_none=True, metadata={"description": "shown to patients in urgent advice (daytime)"}
+    )
+    phone_night = Phone(allow_none=True, metadata={"description": "night and weekend number"})
+    reason = Reason(required=True)
 
 
 class SiteOut(Schema):
@@ -29,6 +41,8 @@ class SiteOut(Schema):
     code = fields.String(required=True)
     timezone = fields.String(required=True)
     alert_emails = fields.List(fields.String(), required=True)
+    phone_day = fields.String(required=True, allow_none=True)
+    phone_night = fields.String(required=True, allow_none=True)
     created_at = fields.AwareDateTime(required=True)
 
 
@@ -63,6 +77,19 @@ class Sites(MethodView):
     def post(self, body: dict):  # type: ignore[no-untyped-def]
         """Create a site (admin)."""
         return sites.create_site(db.session, staff_actor(), now=clock.now(), **body)
+
+
+@blp.route("/sites/<site_id>")
+class SiteItem(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(SitePatchIn)
+    @blp.response(200, SiteOut)
+    def patch(self, body: dict, site_id: str):  # type: ignore[no-untyped-def]
+        """Change a site's name, alert e-mails or day/night phone numbers, with a reason (audited).
+
+        Admins, and the site's own coordinators and investigators.
+        """
+        return sites.update_site(db.session, staff_actor(), site_id, now=clock.now(), **body)
 
 
 @blp.route("/staff")

@@ -20,6 +20,9 @@ DEMO_SITE = {
     "code": "DEMO",
     "timezone": "Asia/Shanghai",
     "alert_emails": ["demo-site-alerts@example.org"],
+    # fictitious numbers: a real site enters its own (PATCH /api/v1/sites/{id})
+    "phone_day": "+862400000001",
+    "phone_night": "+862400000002",
 }
 DEMO_STAFF = [
     ("coordinator@demo.example.org", "Demo Coordinator", "coordinator"),

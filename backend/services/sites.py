@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,8 +13,8 @@ from backend.models.sites import ROLES, SITE_ROLES
 from backend.security import hash_password
 from backend.services import audit
 from backend.services.actors import Actor
-from backend.services.errors import Conflict, Invalid
-from backend.services.scope import READ_ROLES, require_role
+from backend.services.errors import Conflict, Invalid, NotFound
+from backend.services.scope import READ_ROLES, WRITE_ROLES, require_role
 
 
 def create_site(
@@ -25,16 +26,51 @@ def create_site(
     timezone: str,
     alert_emails: list[str],
     now: datetime,
+    phone_day: str | None = None,
+    phone_night: str | None = None,
 ) -> Site:
     """Create a site; the code is unique."""
     require_role(actor, ("admin",))
     if session.scalar(select(Site).where(Site.code == code)) is not None:
         raise Conflict(f"a site with code {code!r} exists already")
-    site = Site(name=name, code=code, timezone=timezone, alert_emails=alert_emails, created_at=now)
+    site = Site(
+        name=name,
+        code=code,
+        timezone=timezone,
+        alert_emails=alert_emails,
+        phone_day=phone_day,
+        phone_night=phone_night,
+        created_at=now,
+    )
     session.add(site)
     session.flush()
     audit.record(
         session, actor, "site.create", "site", site.id, now=now, after=audit.snapshot(site), site_id=site.id
+    )
+    return site
+
+
+EDITABLE = ("name", "alert_emails", "phone_day", "phone_night")
+
+
+def update_site(
+    session: Session, actor: Actor, site_id: str, *, reason: str, now: datetime, **changes: Any
+) -> Site:
+    """Change a site's editable fields with a reason; audited as ``site.update`` (old and new).
+
+    Admins may change any site; coordinators and investigators only their own (another site's
+    id is a 404, never a 403). The phone numbers are what patients are told to call.
+    """
+    require_role(actor, ("admin", *WRITE_ROLES))
+    site = session.get(Site, site_id)
+    if site is None or (actor.role != "admin" and actor.site_id != site.id):
+        raise NotFound("site not found")
+    before = audit.snapshot(site)
+    for name in EDITABLE:
+        if name in changes:
+            setattr(site, name, changes[name])
+    audit.record_change(
+        session, actor, "site.update", "site", site, before, now=now, reason=reason, site_id=site.id
     )
     return site
 
