@@ -126,6 +126,11 @@ class InstructionOut(Schema):
     wait_since = fields.AwareDateTime(required=True, allow_none=True)
 
 
+class SiteContactOut(Schema):
+    phone_day = fields.String(required=True, allow_none=True, metadata={"description": "E.164"})
+    phone_night = fields.String(required=True, allow_none=True, metadata={"description": "E.164"})
+
+
 class TodayOut(Schema):
     date = fields.Date(required=True)
     cycle = fields.Integer(required=True, allow_none=True)
@@ -140,6 +145,9 @@ class TodayOut(Schema):
         InstructionOut,
         required=True,
         metadata={"description": "the one instruction for today: headline, advice and dose form follow it"},
+    )
+    contact = fields.Nested(
+        SiteContactOut, required=True, metadata={"description": "the study site's numbers (tap to call)"}
     )
 
 

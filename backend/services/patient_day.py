@@ -20,7 +20,7 @@ from backend.domain.calendar import DayInfo, TreatmentPlan
 from backend.domain.i18n import date_text, text
 from backend.domain.instruction import DayEntry, Instruction, OpenWait, instruction
 from backend.domain.localtime import day_bounds, to_local
-from backend.models import BpReading, DoseLog, Participant
+from backend.models import BpReading, DoseLog, Participant, Site
 from backend.services import team_waits
 from backend.services.actors import Actor
 from backend.services.diary import check_range, entry_on, logs_between, me
@@ -170,6 +170,12 @@ def instruction_out(
     }
 
 
+def site_contact(session: Session, participant: Participant) -> dict[str, str | None]:
+    """The study site's day and night numbers, for tap-to-call links in urgent advice."""
+    site = session.get(Site, participant.site_id)
+    return {"phone_day": site.phone_day if site else None, "phone_night": site.phone_night if site else None}
+
+
 def _bp_read_today(session: Session, participant: Participant, d: date) -> bool:
     start, end = day_bounds(d, participant.timezone)
     params = {"participant_id": participant.id, "start": start, "end": end}
@@ -199,4 +205,5 @@ def today(session: Session, actor: Actor, now: datetime, language: str | None = 
         "bp_due": bp_due,
         "advice": {"code": shown["state"], "level": shown["level"], "text": shown["text"]},
         "instruction": shown,
+        "contact": site_contact(session, participant),
     }
