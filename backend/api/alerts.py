@@ -95,7 +95,11 @@ def serialise(session: Session, rows: list[Alert]) -> list[dict[str, Any]]:
     views = alert_views(session, rows, reader_language())
     waiting = team_waits.waits_by_alert(session, [a.id for a in rows])
     return [
-        {**{name: getattr(a, name) for name in _COLUMNS}, **view, "holds_participant_waiting": a.id in waiting}
+        {
+            **{name: getattr(a, name) for name in _COLUMNS},
+            **view,
+            "holds_participant_waiting": a.id in waiting,
+        }
         for a, view in zip(rows, views, strict=True)
     ]
 
