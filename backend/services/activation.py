@@ -124,7 +124,23 @@ def activate(
         if row.locked_at is not None:  # this was the last allowed try: say so now, not next time
             raise Unauthorized(LOCKED_MESSAGE, reason=LOCKED)
         raise Unauthorized("this activation code is not valid", reason=WRONG)
-    row.used_at = now
+    # Conditional update, checked by its row count: of two activations with the same code at
+    # once, only the one whose UPDATE still finds the code unused gets a token.
+    claimed = session.execute(
+        update(ActivationCode)
+        .where(
+            ActivationCode.id == row.id,
+            ActivationCode.used_at.is_(None),
+            ActivationCode.revoked_at.is_(None),
+            ActivationCode.locked_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        raise Unauthorized(
+            "this activation code was already used or replaced: ask your site for a new one", reason=USED
+        )
     token = new_token(DEVICE_TOKEN_PREFIX)
     device = Device(
         participant_id=participant.id,

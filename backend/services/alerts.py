@@ -22,6 +22,7 @@ from backend.models import Alert, Participant
 from backend.services import alert_notices, audit, team_waits
 from backend.services.actors import SYSTEM, Actor
 from backend.services.errors import Conflict, NotFound
+from backend.services.locks import lock_participant
 from backend.services.paging import Order, Page, keyset_page
 from backend.services.scope import READ_ROLES, WRITE_ROLES, can_see_site, require_role
 
@@ -82,6 +83,8 @@ def raise_finding(
         }
     )
     advice = _json(advice_shown)
+    # One decision per participant at a time: two reports at once must not both open an episode.
+    lock_participant(session, participant.id)
     stmt = (
         select(Alert)
         .where(
@@ -91,6 +94,7 @@ def raise_finding(
         )
         .order_by(Alert.opened_at.desc())
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     alert = session.scalars(stmt).first()
     if alert is None:
@@ -212,7 +216,10 @@ def _actionable(session: Session, actor: Actor, alert_id: str) -> Alert:
     """An alert the caller may act on: a coordinator or investigator of its site."""
     require_role(actor, WRITE_ROLES)
     alert = get_alert(session, actor, alert_id)
-    return session.scalars(select(Alert).where(Alert.id == alert.id).with_for_update()).one()
+    # populate_existing: the row read above is already in the session; without it the locked
+    # SELECT would hand back that stale object and two acknowledges would both see "open".
+    locked = select(Alert).where(Alert.id == alert.id).with_for_update()
+    return session.scalars(locked.execution_options(populate_existing=True)).one()
 
 
 def acknowledge(

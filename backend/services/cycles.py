@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.domain import calendar, diary
@@ -25,7 +24,8 @@ from backend.models import Cycle, DoseLog, Participant
 from backend.services import audit
 from backend.services.actors import Actor
 from backend.services.diary import LATE
-from backend.services.errors import Conflict, Invalid
+from backend.services.errors import Invalid
+from backend.services.locks import add_unique, conflict
 from backend.services.plans import load_plan, local_today, protocol_of
 from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role
 from backend.services.treatment import not_in_future, on_treatment, record_row
@@ -79,7 +79,8 @@ def _cycle_preview(
     plan = load_plan(session, participant)
     latest = plan.cycles[-1]
     if latest.number > 1 and latest.start == start_date:  # a repeated confirmation, e.g. a retry
-        raise Conflict(f"cycle {latest.number} was already confirmed for {start_date.isoformat()}")
+        message = f"cycle {latest.number} was already confirmed for {start_date.isoformat()}"
+        raise conflict("start_date", message)
     error = calendar.check_cycle_confirmation(plan, start_date)
     if error:
         raise Invalid({"start_date": error})
@@ -129,11 +130,10 @@ def confirm_cycle(
         confirmed_at=now,
         confirmed_late_through=max(preview.confirmed_late_days, default=None),
     )
-    try:
-        with session.begin_nested():  # two sites' clicks at once: one wins, the other gets a 409
-            session.add(cycle)
-    except IntegrityError:
-        raise Conflict(f"cycle {preview.number} was confirmed meanwhile; reload to see it") from None
+    # Two clicks at once wait for each other on the participant lock (on_treatment); the unique
+    # cycle number stays the last line of defence: a 409, never a 500.
+    message = f"cycle {preview.number} was confirmed meanwhile; reload to see it"
+    add_unique(session, cycle, field="start_date", message=message)
     late = ", ".join(day.isoformat() for day in preview.confirmed_late_days)
     record_row(
         session,

@@ -14,7 +14,8 @@ from backend.domain.protocol import get_protocol
 from backend.models import Cycle, Participant, Site
 from backend.services import audit
 from backend.services.actors import Actor
-from backend.services.errors import Conflict, Invalid, NotFound
+from backend.services.errors import Invalid, NotFound
+from backend.services.locks import add_unique, conflict
 from backend.services.paging import Order, Page, keyset_page
 from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role, scope_participants
 
@@ -78,8 +79,9 @@ def enrol(
         allowed = ", ".join(f"{d:g}" for d in protocol.treatment.allowed_dose_mg)
         raise Invalid({"dose_mg": f"must be one of the protocol's dose levels: {allowed} mg"})
     duplicate = select(Participant).where(Participant.site_id == site_id, Participant.study_id == study_id)
+    taken = f"study id {study_id} is already enrolled at this site"
     if session.scalar(duplicate) is not None:
-        raise Conflict(f"study id {study_id} is already enrolled at this site")
+        raise conflict("study_id", taken)
     participant = Participant(
         site_id=site_id,
         study_id=study_id,
@@ -96,8 +98,7 @@ def enrol(
         created_at=now,
         updated_at=now,
     )
-    session.add(participant)
-    session.flush()
+    add_unique(session, participant, field="study_id", message=taken)  # the same enrolment twice at once
     cycle = Cycle(
         participant_id=participant.id,
         number=1,

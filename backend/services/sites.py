@@ -13,7 +13,8 @@ from backend.models.sites import ROLES, SITE_ROLES
 from backend.security import hash_password
 from backend.services import audit
 from backend.services.actors import Actor
-from backend.services.errors import Conflict, Invalid, NotFound
+from backend.services.errors import Invalid, NotFound
+from backend.services.locks import add_unique, conflict
 from backend.services.scope import READ_ROLES, WRITE_ROLES, require_role
 
 
@@ -31,8 +32,9 @@ def create_site(
 ) -> Site:
     """Create a site; the code is unique."""
     require_role(actor, ("admin",))
+    taken = f"a site with code {code!r} exists already"
     if session.scalar(select(Site).where(Site.code == code)) is not None:
-        raise Conflict(f"a site with code {code!r} exists already")
+        raise conflict("code", taken)
     site = Site(
         name=name,
         code=code,
@@ -42,8 +44,7 @@ def create_site(
         phone_night=phone_night,
         created_at=now,
     )
-    session.add(site)
-    session.flush()
+    add_unique(session, site, field="code", message=taken)  # the same code created at the same time
     audit.record(
         session, actor, "site.create", "site", site.id, now=now, after=audit.snapshot(site), site_id=site.id
     )
@@ -108,8 +109,9 @@ def create_staff(
     if site_id and session.get(Site, site_id) is None:
         raise Invalid({"site_id": "no such site"})
     email = email.strip().lower()
+    taken = "a staff account with this e-mail exists already"
     if session.scalar(select(StaffUser).where(StaffUser.email == email)) is not None:
-        raise Conflict("a staff account with this e-mail exists already")
+        raise conflict("email", taken)
     user = StaffUser(
         email=email,
         name=name,
@@ -119,8 +121,7 @@ def create_staff(
         is_active=True,
         created_at=now,
     )
-    session.add(user)
-    session.flush()
+    add_unique(session, user, field="email", message=taken)
     audit.record(
         session,
         actor,

@@ -19,6 +19,7 @@ from backend.models import DoseChange, Hold, Participant
 from backend.services import audit
 from backend.services.actors import Actor
 from backend.services.errors import Conflict, Invalid, NotFound
+from backend.services.locks import lock_participant
 from backend.services.plans import load_plan, local_today, protocol_of
 from backend.services.scope import INVESTIGATOR_ROLES, READ_ROLES, get_participant, require_role
 
@@ -49,11 +50,16 @@ def list_dose_changes(session: Session, actor: Actor, participant_id: str) -> li
 
 
 def _scoped(session: Session, actor: Actor, participant_id: str, roles: tuple[str, ...]) -> Participant:
-    """A participant the staff actor may see (else 404), then the role check (else 403)."""
+    """A participant the staff actor may see (else 404), then the role check (else 403).
+
+    The participant row is then locked for the transaction (``lock_participant``): two identical
+    hold orders, dose changes or cycle confirmations at once run one after the other, and the
+    second sees the first's row and is refused by the usual checks.
+    """
     require_role(actor, READ_ROLES)
     participant = get_participant(session, actor, participant_id)
     require_role(actor, roles)
-    return participant
+    return lock_participant(session, participant.id)
 
 
 def on_treatment(session: Session, actor: Actor, participant_id: str, roles: tuple[str, ...]) -> Participant:
