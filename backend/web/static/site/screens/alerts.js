@@ -19,7 +19,7 @@ import { isAlertId, participantLink, routeHash } from '../route.js';
 const SEVERITIES = ['urgent', 'review', 'info'];
 const STATUS_FILTERS = { unresolved: ['open', 'acknowledged'], open: ['open'], acknowledged: ['acknowledged'], resolved: ['resolved'], all: [] };
 export const RULES = [
-  'BP-CRISIS', 'BP-CONFIRMED-160-100', 'BP-PERSISTENT-G2', 'SYM-FEVER', 'SYM-HEMOPTYSIS', 'SYM-GI-BLEED',
+  'BP-CRISIS', 'BP-CONFIRMED-160-100', 'BP-UNCONFIRMED-HIGH', 'BP-PERSISTENT-G2', 'SYM-FEVER', 'SYM-HEMOPTYSIS', 'SYM-GI-BLEED',
   'SYM-DYSPNEA-SEVERE', 'SYM-CHEST-PAIN', 'SYM-SEVERE', 'SYM-WORSENING', 'SYM-NEW-RESPIRATORY', 'SYM-EYE',
   'SYM-MUCOSITIS-EATING', 'SYM-DIARRHEA-G2-2D', 'DOSE-MISSED', 'DOSE-MISSED-2', 'CYCLE-UNCONFIRMED', 'PILL-COUNT-DISCREPANCY',
 ];
