@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
         reports,
         signatures,
         sites,
+        travel,
         treatment,
     )
 
@@ -89,6 +90,7 @@ def init_app(app: Flask) -> None:
         signatures,
         queries,
         pill_counts,
+        travel,
     ):
         api.register_blueprint(module.blp)
     queries.register_components(api)

@@ -6,7 +6,8 @@ from flask import current_app, g, request
 
 from backend import clock
 from backend.db import db
-from backend.services import auth
+from backend.models import Participant
+from backend.services import auth, travel
 from backend.services.actors import Actor
 from backend.services.errors import Forbidden, Unauthorized
 
@@ -43,4 +44,12 @@ def device_actor() -> Actor:
     actor = current_actor()
     if actor.kind != "device":
         raise Forbidden("this endpoint is for a participant's device")
+    if "device_zone_noted" not in g:
+        # Every device request: remember the phone's zone (X-Device-Timezone) and put a change
+        # of zone that has come due into effect before anything reads the participant's day.
+        g.device_zone_noted = True
+        participant = db.session.get(Participant, actor.participant_id)
+        if participant is not None:
+            zone = travel.device_zone(request.headers.get(travel.HEADER))
+            travel.note_device(db.session, participant, zone, clock.now())
     return actor

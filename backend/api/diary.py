@@ -15,7 +15,7 @@ from backend.api.fields import Reason
 from backend.db import db
 from backend.domain import instruction
 from backend.domain.i18n import LANGUAGES
-from backend.services import diary, patient_day
+from backend.services import diary, patient_day, travel
 from backend.services.errors import Invalid
 
 blp = Blueprint("diary", __name__, url_prefix="/api/v1", description="Dosing diary")
@@ -64,12 +64,18 @@ class DoseLogOut(Schema):
     entered_by = fields.String(required=True)
     entered_at = fields.AwareDateTime(required=True)
     device_time = fields.AwareDateTime(required=True, allow_none=True)
+    device_timezone = fields.String(
+        required=True, allow_none=True, metadata={"description": "the phone's zone"}
+    )
     source = fields.String(required=True)
     source_detail = fields.String(required=True, allow_none=True)
     late = fields.Boolean(attribute="is_late", required=True)
     deviation = fields.Boolean(attribute="is_deviation", required=True)
     flags = fields.List(fields.String(), required=True)
     version = fields.Integer(required=True)
+
+
+_DUE = "prescribed days: when the dose is due (a change of zone keeps it 12 h after the previous one)"
 
 
 class CalendarDayOut(Schema):
@@ -94,6 +100,7 @@ class CalendarDayOut(Schema):
             "no anlotinib was to be taken (not prescribed: no reminder, not in adherence)"
         },
     )
+    dose_due_at = fields.AwareDateTime(required=True, allow_none=True, metadata={"description": _DUE})
     dose_log = fields.Nested(DoseLogOut, required=True, allow_none=True)
 
 
@@ -129,6 +136,14 @@ class InstructionOut(Schema):
 class SiteContactOut(Schema):
     phone_day = fields.String(required=True, allow_none=True, metadata={"description": "E.164"})
     phone_night = fields.String(required=True, allow_none=True, metadata={"description": "E.164"})
+class TravelPromptOut(Schema):
+    device_timezone = fields.String(required=True, metadata={"description": "the phone's zone"})
+    timezone = fields.String(required=True, metadata={"description": "the participant's zone (home)"})
+    dose_time = fields.String(required=True, metadata={"description": "dose time at home, HH:MM"})
+    dose_time_here = fields.String(
+        required=True, metadata={"description": "the same instant on the phone's clock"}
+    )
+    effective_date = fields.Date(required=True, metadata={"description": "first day on local time if moved"})
 
 
 class TodayOut(Schema):
@@ -141,6 +156,13 @@ class TodayOut(Schema):
     dose_log = fields.Nested(DoseLogOut, required=True, allow_none=True)
     bp_due = fields.Boolean(required=True)
     advice = fields.Nested(DayAdviceOut, required=True)
+    dose_due_at = fields.AwareDateTime(required=True, allow_none=True, metadata={"description": _DUE})
+    travel_prompt = fields.Nested(
+        TravelPromptOut,
+        required=True,
+        allow_none=True,
+        metadata={"description": "the phone is in another zone: keep home time or move to local time"},
+    )
     instruction = fields.Nested(
         InstructionOut,
         required=True,
@@ -243,7 +265,14 @@ class MyDose(MethodView):
         day = parse_day(date)
         reason = body.pop("reason_for_change")
         log, created = diary.put_patient_dose(
-            db.session, actor, day, body, reason_for_change=reason, device_time=device_time(), now=clock.now()
+            db.session,
+            actor,
+            day,
+            body,
+            reason_for_change=reason,
+            device_time=device_time(),
+            device_timezone=travel.device_zone(request.headers.get(travel.HEADER)),
+            now=clock.now(),
         )
         return log, 201 if created else 200
 

@@ -99,6 +99,11 @@ def _finish_request(response: Response) -> Response:
     return _headers(response)
 
 
+# X-Device-Time: the phone's clock when an entry was captured (stored next to server time);
+# X-Device-Timezone: the phone's IANA zone on every request (travel prompt, entries' zone).
+CORS_HEADERS = "Authorization, Content-Type, X-Request-ID, X-Device-Time, X-Device-Timezone"
+
+
 def _headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -115,8 +120,7 @@ def _headers(response: Response) -> Response:
     if origin and origin in allowed:
         headers["Access-Control-Allow-Origin"] = origin
         headers["Vary"] = "Origin"
-        # X-Device-Time: the phone's clock when an entry was captured (stored next to server time).
-        headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, X-Request-ID, X-Device-Time"
+        headers["Access-Control-Allow-Headers"] = CORS_HEADERS
         headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
         headers["Access-Control-Max-Age"] = "600"
     return response

@@ -20,6 +20,12 @@ class ParticipantOut(Schema):
     discontinued_on = fields.Date(allow_none=True, required=True)
     baseline_sbp = fields.Integer(allow_none=True, required=True)
     baseline_dbp = fields.Integer(allow_none=True, required=True)
+    timezone_policy = fields.String(
+        required=True, metadata={"description": "travel: home (dose on this zone's clock) or local"}
+    )
+    device_timezone = fields.String(
+        required=True, allow_none=True, metadata={"description": "the phone's zone, as last reported"}
+    )
     created_at = fields.AwareDateTime(required=True)
 
 

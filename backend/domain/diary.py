@@ -197,16 +197,24 @@ def next_scheduled_dose(plan: TreatmentPlan, d: date, dose_time: time, tz: str) 
     return None
 
 
-def make_up_window(plan: TreatmentPlan, d: date, dose_time: time, tz: str, entry: EntryRules) -> MakeUpWindow:
+def make_up_window(
+    plan: TreatmentPlan,
+    d: date,
+    dose_time: time,
+    tz: str,
+    entry: EntryRules,
+    dose_at: datetime | None = None,
+) -> MakeUpWindow:
     """The make-up window of diary day ``d`` for a participant dosing at ``dose_time`` in ``tz``.
 
     The one cut-off of the product: Today's advice, the reminder planner (no reminder after it)
     and the reminder sender (push TTL) all use it. Hours before the next dose are elapsed hours,
     so across a DST change the cut-off moves on the wall clock (19:00 instead of 20:00 the night
     the clocks spring forward, for an 08:00 dose). ``d`` need not be prescribed; callers decide
-    whether a dose was due that day.
+    whether a dose was due that day. ``dose_at`` overrides the day's dose instant where a change
+    of time zone moved it (:mod:`backend.domain.travel`: 12 hours after the previous dose).
     """
-    dose_at = local_instant(d, dose_time, tz)
+    dose_at = dose_at or local_instant(d, dose_time, tz)
     window_close = entry_window_closes_at(d, tz, entry)
     next_dose = next_scheduled_dose(plan, d, dose_time, tz)
     if next_dose is not None:

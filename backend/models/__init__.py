@@ -9,6 +9,7 @@ from backend.models.participants import ActivationCode, Device, Participant
 from backend.models.reports import BpReading, SymptomReport
 from backend.models.signing import DataQuery, Signature
 from backend.models.sites import Site, StaffToken, StaffUser
+from backend.models.travel import TimezoneChange
 from backend.models.treatment import Cycle, DoseChange, DoseLog, Hold
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "StaffUser",
     "SymptomReport",
     "TeamWait",
+    "TimezoneChange",
 ]

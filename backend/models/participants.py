@@ -40,6 +40,16 @@ class Participant(Base):
     # Renewed by database triggers whenever one of the participant's cycles, holds or dose
     # changes is written (migration 0002); keys the per-process plan cache (services.plans).
     plan_token: Mapped[str] = mapped_column(String(32), default=new_id, server_default="")
+    # Travel (issue 20): "home" keeps the dose time on this zone's clock while away, "local"
+    # moves it to the phone's zone from the next day. The phone's zone as last reported.
+    timezone_policy: Mapped[str] = mapped_column(String(8), default="home", server_default="home")
+    device_timezone: Mapped[str | None] = mapped_column(String(64))
+    device_timezone_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The latest change of zone that took effect: its first diary day, the zone before it and
+    # the instant it began (the 12-hour rule on that day needs the previous day's dose time).
+    zone_change_date: Mapped[date | None] = mapped_column(Date())
+    zone_change_from: Mapped[str | None] = mapped_column(String(64))
+    zone_change_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ActivationCode(Base):

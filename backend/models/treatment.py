@@ -73,6 +73,7 @@ class DoseLog(Base):
     entered_by: Mapped[str] = mapped_column(String(80))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     device_time: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    device_timezone: Mapped[str | None] = mapped_column(String(64))  # the phone's zone at entry
     source: Mapped[str] = mapped_column(String(10))
     source_detail: Mapped[str | None] = mapped_column(Text)
     is_late: Mapped[bool] = mapped_column(Boolean, default=False)

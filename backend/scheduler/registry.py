@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import Session
 
-from backend.services import bp_followups, daily_checks
+from backend.services import bp_followups, daily_checks, travel
 from backend.services import scheduler_jobs as jobs
 
 Job = Callable[[Session, datetime], int]
@@ -30,9 +30,11 @@ class Entry:
     probe: Probe = None
 
 
-# Order matters: plan before sending, detect before delivering what was detected, deliver last
+# Order matters: a change of zone before planning (its reminders move at once), plan before
+# sending, detect before delivering what was detected, deliver last
 # but one so this tick's messages go out in this tick, heartbeat last (a sweep that finished).
 JOBS: tuple[Entry, ...] = (
+    Entry("apply_timezone_changes", travel.apply_due, travel.DUE_CHANGES_PROBE),
     Entry("plan_reminders", jobs.plan_reminders),
     Entry("enqueue_due_reminders", jobs.enqueue_due_reminders, jobs.DUE_REMINDERS_PROBE),
     Entry("bp_unconfirmed_high", bp_followups.follow_unconfirmed_high, bp_followups.OPEN_PROBE),

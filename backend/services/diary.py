@@ -137,6 +137,7 @@ def _upsert(
     is_late: bool,
     device_time: datetime | None,
     now: datetime,
+    device_timezone: str | None = None,
 ) -> tuple[DoseLog, bool]:
     """Create or change the day's entry; returns (entry, created)."""
     plan = current_plan(session, participant)
@@ -151,6 +152,7 @@ def _upsert(
         "entered_by": actor.id,
         "entered_at": now,
         "device_time": device_time,
+        "device_timezone": device_timezone,
         "source": source,
         "source_detail": source_detail,
         "is_late": is_late,
@@ -223,6 +225,7 @@ def put_patient_dose(
     reason_for_change: str | None,
     device_time: datetime | None,
     now: datetime,
+    device_timezone: str | None = None,
 ) -> tuple[DoseLog, bool]:
     """The patient enters or changes a day: late entries are flagged, after 72 h only the site may."""
     participant = me(session, actor)
@@ -252,6 +255,7 @@ def put_patient_dose(
         reason_field="reason_for_change",
         is_late=classification != diary.ON_TIME,
         device_time=device_time,
+        device_timezone=device_timezone,
         now=now,
     )
 

@@ -21,7 +21,7 @@ from backend.domain.i18n import date_text, text
 from backend.domain.instruction import DayEntry, Instruction, OpenWait, instruction
 from backend.domain.localtime import day_bounds, to_local
 from backend.models import BpReading, DoseLog, Participant, Site
-from backend.services import team_waits
+from backend.services import team_waits, travel
 from backend.services.actors import Actor
 from backend.services.diary import check_range, entry_on, logs_between, me
 from backend.services.plans import current_plan, local_today, protocol_of
@@ -59,6 +59,7 @@ class CalendarDay:
     dose_log: DoseLog | None
     confirmed_late: bool = False
     wait_for_team: bool = False
+    dose_due_at: datetime | None = None  # prescribed days: when the dose is due (travel moves it)
 
 
 def day_status(day: DayInfo, log: DoseLog | None, participant: Participant, now: datetime) -> str:
@@ -101,6 +102,7 @@ def calendar_for(
                 dose_log=log,
                 confirmed_late=day.confirmed_late,
                 wait_for_team=day.wait_for_team,
+                dose_due_at=travel.dose_due_at(participant, plan, day.date) if day.is_prescribed else None,
             )
         )
     return result
@@ -206,4 +208,6 @@ def today(session: Session, actor: Actor, now: datetime, language: str | None = 
         "advice": {"code": shown["state"], "level": shown["level"], "text": shown["text"]},
         "instruction": shown,
         "contact": site_contact(session, participant),
+        "dose_due_at": travel.dose_due_at(participant, plan, d) if day.is_prescribed else None,
+        "travel_prompt": travel.prompt(session, participant, now),
     }

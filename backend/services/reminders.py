@@ -27,6 +27,7 @@ from backend.domain.calendar import TreatmentPlan, bp_due_on, day_info
 from backend.domain.diary import make_up_window
 from backend.domain.localtime import day_bounds, local_date, local_instant, to_local
 from backend.models import DoseLog, Participant, Reminder
+from backend.services import travel
 from backend.services.plans import load_plans, protocol_of
 
 DOSE = "dose"
@@ -60,7 +61,8 @@ def expected_on(participant: Participant, plan: TreatmentPlan, d: date) -> list[
     planned: list[PlannedReminder] = []
     if info.is_prescribed:
         # never after the make-up cut-off: the next *scheduled* dose - 12 h, or the entry window
-        window = make_up_window(plan, d, participant.reminder_time, tz, protocol.entry)
+        moved = travel.dose_overrides(participant, plan, d)  # first days after a change of zone
+        window = make_up_window(plan, d, participant.reminder_time, tz, protocol.entry, moved)
         first, cutoff = window.dose_at, window.cutoff_at
         followup = first + timedelta(hours=rules.dose_followup_hours)
         if first < cutoff:
