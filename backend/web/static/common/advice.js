@@ -7,6 +7,16 @@ import { h } from './dom.js';
 import { t } from './i18n.js';
 
 const ORDER = ['urgent', 'review', 'info', 'ok'];
+let siteContact = null;
+
+/**
+ * The study site's numbers (`{phone_day, phone_night}`, E.164) for every urgent or important
+ * advice box that has none of its own (the patient app sets them from `GET /me`).
+ * @param {?Object} contact
+ */
+export function setSiteContact(contact) {
+  siteContact = contact ?? null;
+}
 
 /**
  * The advice objects of a response field, most urgent first (the field may be one object, a
@@ -17,6 +27,21 @@ const ORDER = ['urgent', 'review', 'info', 'ok'];
 export function adviceList(advice) {
   const list = Array.isArray(advice) ? advice : advice ? [advice] : [];
   return [...list].sort((a, b) => ORDER.indexOf(a.level) - ORDER.indexOf(b.level));
+}
+
+/**
+ * Tap-to-call links to the study site for advice that asks the patient to contact the team
+ * (`item.contact`: `{phone_day, phone_night}`, E.164 numbers, as the site recorded them).
+ * @param {{level: string, contact?: ?Object}} item
+ * @returns {HTMLElement[]}
+ */
+function callLinks(item) {
+  const contact = item.contact ?? siteContact;
+  if (!contact || !['urgent', 'review'].includes(item.level)) return [];
+  const links = [['phone_day', 'advice.call_day'], ['phone_night', 'advice.call_night']]
+    .filter(([field]) => contact[field])
+    .map(([field, key]) => h('a', { class: 'call-link button-link', href: `tel:${contact[field]}`, text: t(key, { number: contact[field] }) }));
+  return links.length ? [h('p', { class: 'call-links' }, ...links)] : [];
 }
 
 /**
@@ -32,6 +57,7 @@ export function renderAdvice(advice) {
       { class: `advice advice-${level}`, role: level === 'urgent' ? 'alert' : null, 'data-code': item.code },
       h('p', { class: 'advice-level', text: t(`advice.level.${level}`) }),
       h('p', { class: 'advice-text', text: item.text }),
+      ...callLinks(item),
     );
   });
 }

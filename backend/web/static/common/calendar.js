@@ -21,11 +21,13 @@ export function isLate(record) {
  * The marker for a day: what is shown (status once recorded, else the phase).
  * @param {{phase: string, status: string}} day
  * @returns {string} one of taken, not_taken, not_reported, confirmed_late, pending, before, break,
- *   hold, awaiting_cycle, off_treatment
+ *   hold, awaiting_cycle, off_treatment, wait_for_team
  */
 export function dayMarker(day) {
   if (RECORDED.includes(day.status)) return day.status;
   if (day.before_treatment) return 'before';
+  // told not to take anlotinib until the study team decided (a confirmed high blood pressure)
+  if (day.wait_for_team) return 'wait_for_team';
   return day.phase === 'dosing' ? 'pending' : day.phase;
 }
 
@@ -47,6 +49,7 @@ function dayLabel(day) {
   if (day.cycle && day.cycle_day) parts.push(t('calendar.cycle_day', { cycle: day.cycle, day: day.cycle_day }));
   else if (day.cycle) parts.push(t('calendar.cycle', { cycle: day.cycle }));
   parts.push(day.before_treatment ? t('phase.before') : t(`phase.${day.phase}`));
+  if (day.wait_for_team) parts.push(t('calendar.wait_for_team'));
   if (RECORDED.includes(day.status)) parts.push(t(`status.${day.status}`));
   // a logged day the site confirmed late still says so (the patient was not told in time)
   if (day.confirmed_late && day.status !== 'confirmed_late') parts.push(t('status.confirmed_late'));
@@ -97,7 +100,7 @@ export function renderCalendar(allDays, { today, start = null, onSelect, canSele
 }
 
 function renderLegend() {
-  const markers = ['taken', 'not_taken', 'not_reported', 'confirmed_late', 'pending', 'break', 'hold', 'awaiting_cycle', 'off_treatment'];
+  const markers = ['taken', 'not_taken', 'not_reported', 'confirmed_late', 'pending', 'break', 'hold', 'wait_for_team', 'awaiting_cycle', 'off_treatment'];
   return h(
     'dl',
     { class: 'calendar-legend' },

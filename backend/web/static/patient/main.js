@@ -6,7 +6,7 @@
 import { h, mount, focusHeading } from '../common/dom.js';
 import { setLanguage, storedLanguage, t, formatDateTime } from '../common/i18n.js';
 import { NetworkError, ApiError } from '../common/http.js';
-import { renderAdvice } from '../common/advice.js';
+import { renderAdvice, setSiteContact } from '../common/advice.js';
 import { describeError } from '../common/forms.js';
 import { get, loadToken, forgetToken } from './api.js';
 import { getValue, setValue } from './store.js';
@@ -167,6 +167,8 @@ async function start() {
     throw error;
   }
   if (!storedLanguage() && context.participant?.language) await setLanguage(context.participant.language);
+  // urgent advice on every screen offers the site's numbers as tap-to-call links
+  setSiteContact(context.participant?.site_contact);
   renderChrome();
   await route();
   flush();

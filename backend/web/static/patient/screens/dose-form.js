@@ -11,6 +11,20 @@ import { atLocalTime, isoInstant, localTime } from '../../common/dates.js';
 import { submit } from '../outbox.js';
 
 const MISSED_REASONS = ['forgot', 'side_effects', 'told_by_team', 'no_medicine', 'other'];
+// Deviation flags of an intake on a day with nothing to take: "Saved" alone would hide that the
+// team will see it and what to do next.
+const OFF_DAY_INTAKE = ['break_day_intake', 'hold_intake', 'off_treatment_intake', 'awaiting_cycle_intake', 'wait_for_team_intake'];
+
+/**
+ * The status message after a dose entry was sent: an intake on a day with nothing to take says
+ * it was recorded for the study team and what to do next.
+ * @param {?{flags?: string[]}} saved the stored entry as the server returned it
+ * @returns {string}
+ */
+export function savedMessage(saved) {
+  const offDay = (saved?.flags ?? []).some((flag) => OFF_DAY_INTAKE.includes(flag));
+  return offDay ? t('dose.saved_for_team') : t('dose.saved');
+}
 
 /**
  * One line describing a dose entry (a dose log or a queued PUT body).
@@ -85,7 +99,7 @@ export function doseForm({ day, isToday, existing, prefill, onDone }) {
     const outcome = await submit({ id: `dose:${day.date}`, kind: 'dose', method: 'PUT', path: `/api/v1/me/doses/${day.date}`, body });
     button.disabled = false;
     if (outcome.state === 'rejected') return showErrors(form, outcome.error);
-    onDone(outcome.state === 'sent' ? t('dose.saved') : t('outbox.saved_offline'));
+    onDone(outcome.state === 'sent' ? savedMessage(outcome.response) : t('outbox.saved_offline'));
   });
   return form;
 }

@@ -4,7 +4,7 @@
  * @module patient/screens/today
  */
 import { h, mount } from '../../common/dom.js';
-import { t, formatDate } from '../../common/i18n.js';
+import { t, formatDate, currentLanguage } from '../../common/i18n.js';
 import { NetworkError } from '../../common/http.js';
 import { renderAdvice } from '../../common/advice.js';
 import { isLate } from '../../common/calendar.js';
@@ -27,7 +27,8 @@ export async function calendarDays(from, to) {
 
 async function loadToday() {
   try {
-    const today = await get('/me/today');
+    // the instruction comes in the app's language, which the patient may have switched
+    const today = await get(`/me/today?lang=${encodeURIComponent(currentLanguage())}`);
     await setValue('today', today);
     return today;
   } catch (error) {
@@ -54,7 +55,41 @@ async function dosingDaysInCycle(day) {
   }
 }
 
+/**
+ * Where the day sits in the cycle, in plain words ("Dosing day 3 of 14, cycle 1"); null when
+ * the day belongs to no cycle.
+ */
+function position(day, total) {
+  const values = { cycle: day.cycle, day: day.cycle_day, total };
+  if (day.cycle == null || day.cycle_day == null) return null;
+  if (day.phase === 'dosing') return total ? t('today.dosing', values) : t('today.dosing_no_total', values);
+  return t('today.cycle_day', values);
+}
+
+/**
+ * Today's headline, detail, advice and dose form, all from the server's one instruction
+ * (`day.instruction`): they can never contradict each other.
+ */
+function fromInstruction(day, total) {
+  const { instruction } = day;
+  return {
+    headline: instruction.headline,
+    detail: position(day, total),
+    advice: [{ code: instruction.state, level: instruction.level, text: instruction.text, contact: day.contact }],
+    form: instruction.dose_form,
+    state: instruction.state,
+  };
+}
+
+/** A past or future day from the calendar (no instruction): what the day was, and its entry. */
+function fromCalendar(day, total) {
+  const [headline, detail] = statement(day, total);
+  const form = day.dose_log ? 'recorded' : day.phase === 'dosing' && !day.wait_for_team ? 'ask' : 'anyway';
+  return { headline, detail, advice: day.advice, form, state: day.wait_for_team ? 'wait_for_team' : day.phase };
+}
+
 function statement(day, total) {
+  if (day.wait_for_team) return [t('today.wait_day'), t('today.wait_day_detail')];
   const values = { cycle: day.cycle, day: day.cycle_day, total, dose: day.expected_dose_mg };
   switch (day.phase) {
     case 'dosing':
@@ -81,7 +116,7 @@ export async function showToday(context, date, flash) {
   const isToday = !date || date === isoDate();
   const day = isToday ? await loadToday() : await loadOtherDay(date);
   const total = day.phase === 'dosing' ? await dosingDaysInCycle(day) : null;
-  const [headline, detail] = statement(day, total);
+  const view = day.instruction ? fromInstruction(day, total) : fromCalendar(day, total);
   const pending = (await pendingEntries()).find((entry) => entry.id === `dose:${day.date}`);
   const longDate = formatDate(day.date, { weekday: 'long', day: 'numeric', month: 'long' });
 
@@ -92,12 +127,12 @@ export async function showToday(context, date, flash) {
 
   if (pending) {
     section.append(h('p', { class: 'status-pending', text: t('dose.pending', { summary: doseSummary(pending.body) }) }), form());
-  } else if (day.dose_log) {
+  } else if (day.dose_log && view.form === 'recorded') {
     section.append(h('p', { class: 'status-recorded' },
       t('dose.recorded', { summary: doseSummary(day.dose_log) }),
       isLate(day.dose_log) ? h('span', { class: 'badge', text: t('status.late') }) : null));
     section.append(revealButton(t('dose.change'), form));
-  } else if (day.phase === 'dosing') {
+  } else if (view.form === 'ask') {
     section.append(form());
   } else {
     section.append(revealButton(t('dose.record_anyway'), form));
@@ -107,8 +142,9 @@ export async function showToday(context, date, flash) {
     h('h1', { text: isToday ? t('today.title', { date: longDate }) : longDate }),
     flash ? h('p', { class: 'flash', role: 'status', text: flash }) : null,
     day.offline_copy ? h('p', { class: 'status-pending', text: t('today.offline_copy') }) : null,
-    h('div', { class: `day-statement phase-${day.phase}` }, h('p', { class: 'headline', text: headline }), h('p', { text: detail })),
-    ...renderAdvice(day.advice),
+    h('div', { class: `day-statement phase-${day.phase} state-${view.state}`, 'data-state': view.state },
+      h('p', { class: 'headline', text: view.headline }), view.detail ? h('p', { text: view.detail }) : null),
+    ...renderAdvice(view.advice),
     day.bp_due
       ? h('p', { class: 'bp-due' }, h('span', { text: t('today.bp_due') }), ' ', h('a', { class: 'button-link', href: '#bp', text: t('today.bp_go') }))
       : null,
