@@ -51,8 +51,8 @@ WORDS = {
         "taken": "已服用",
         "systolic": re.compile("收缩压"),
         "diastolic": re.compile("舒张压"),
-        "send": "发送读数",
-        "send_repeat": "发送第二次读数",
+        "send": "提交血压",
+        "send_repeat": "提交第二次测量",
         "wait": "请不要服用安罗替尼：等待研究团队的通知",
         "wait_text": "在研究团队给您打电话并告诉您怎么做之前，请不要再服用安罗替尼",
     },
@@ -105,7 +105,7 @@ def test_a_confirmed_high_sitting_changes_today(browsing, live_server, patients,
     statement = page.locator(".day-statement")
     expect(statement).to_have_attribute("data-state", "dosing")
     expect(statement.locator(".headline")).to_have_text(words["take"])
-    expect(page.get_by_role("radio", name=words["taken"])).to_be_visible()
+    expect(page.get_by_role("radio", name=words["taken"], exact=True)).to_be_visible()
     _words_check(page, f"Today before the sitting ({lang})")
     screenshot(page, f"patient-today-before-high-bp-{lang}-360")
 
@@ -131,7 +131,7 @@ def test_a_confirmed_high_sitting_changes_today(browsing, live_server, patients,
     # the study site's numbers, tap to call (issue 14, item 5)
     expect(advice.locator('a[href="tel:+862411112222"]')).to_be_visible()
     expect(advice.locator('a[href="tel:+8613800001111"]')).to_be_visible()
-    expect(page.get_by_role("radio", name=words["taken"])).to_have_count(0)  # no "did you take it?"
+    expect(page.get_by_role("radio", name=words["taken"], exact=True)).to_have_count(0)  # no "did you take it?"
     assert words["take"] not in page.locator("main").inner_text()
     _words_check(page, f"Today while waiting for the team ({lang})")
     screenshot(page, f"patient-today-wait-for-team-{lang}-360")

@@ -26,9 +26,10 @@ export function isLate(record) {
 export function dayMarker(day) {
   if (RECORDED.includes(day.status)) return day.status;
   if (day.before_treatment) return 'before';
-  // told not to take anlotinib until the study team decided (a confirmed high blood pressure)
-  if (day.wait_for_team) return 'wait_for_team';
-  return day.phase === 'dosing' ? 'pending' : day.phase;
+  // a dosing day on which the patient was told not to take anlotinib until the study team
+  // decided (a confirmed high blood pressure); other days keep their phase's marker
+  if (day.phase === 'dosing') return day.wait_for_team ? 'wait_for_team' : 'pending';
+  return day.phase;
 }
 
 /**

@@ -59,10 +59,11 @@ async function dosingDaysInCycle(day) {
  * Where the day sits in the cycle, in plain words ("Dosing day 3 of 14, cycle 1"); null when
  * the day belongs to no cycle.
  */
-function position(day, total) {
+function position(day, total, waiting = false) {
   const values = { cycle: day.cycle, day: day.cycle_day, total };
   if (day.cycle == null || day.cycle_day == null) return null;
-  if (day.phase === 'dosing') return total ? t('today.dosing', values) : t('today.dosing_no_total', values);
+  // while waiting for the study team the day is no dosing day for the patient
+  if (day.phase === 'dosing' && !waiting) return total ? t('today.dosing', values) : t('today.dosing_no_total', values);
   return t('today.cycle_day', values);
 }
 
@@ -74,7 +75,7 @@ function fromInstruction(day, total) {
   const { instruction } = day;
   return {
     headline: instruction.headline,
-    detail: position(day, total),
+    detail: position(day, total, instruction.state === 'wait_for_team'),
     advice: [{ code: instruction.state, level: instruction.level, text: instruction.text, contact: day.contact }],
     form: instruction.dose_form,
     state: instruction.state,
