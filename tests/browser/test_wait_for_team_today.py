@@ -131,7 +131,7 @@ def test_a_confirmed_high_sitting_changes_today(browsing, live_server, patients,
     # the study site's numbers, tap to call (issue 14, item 5)
     expect(advice.locator('a[href="tel:+862411112222"]')).to_be_visible()
     expect(advice.locator('a[href="tel:+8613800001111"]')).to_be_visible()
-    expect(page.get_by_role("radio", name=words["taken"], exact=True)).to_have_count(0)  # no "did you take it?"
+    expect(page.get_by_role("radio", name=words["taken"], exact=True)).to_have_count(0)  # no question
     assert words["take"] not in page.locator("main").inner_text()
     _words_check(page, f"Today while waiting for the team ({lang})")
     screenshot(page, f"patient-today-wait-for-team-{lang}-360")
