@@ -45,6 +45,14 @@ function messageText(messages) {
   return String(messages);
 }
 
+function phoneTimezone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Send one request and parse its JSON answer. Every write carries `X-Device-Time`, the phone's
  * clock when the entry was made (ALCOA+: the server stores it next to its own time): `deviceTime`
@@ -63,6 +71,9 @@ export async function requestJson(method, url, { token, body, deviceTime, langua
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && method !== 'HEAD') headers['X-Device-Time'] = deviceTime ?? isoInstant(new Date());
+  // The phone's IANA zone on every request: the server asks once when it differs from the diary's.
+  const zone = phoneTimezone();
+  if (zone) headers['X-Device-Timezone'] = zone;
   let response;
   try {
     response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
