@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, JSONType, UTCDateTime, new_id
@@ -32,7 +32,10 @@ class Notification(Base):
     """One message in the outbox: written with its cause, sent after commit, once per key."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_pending", "sent_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notifications_pending", "sent_at", "next_attempt_at"),
+        Index("ix_notifications_due", "status", "priority", "next_attempt_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -48,19 +51,34 @@ class Notification(Base):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(12), default="pending")
+    # 0 urgent push, 1 urgent e-mail, 2 other alert notices, 3 reminders (outbox.priority_of).
+    priority: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")
+    # Wall-clock instant after which another deliverer may take a claimed or in-flight row over.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    # Receipts from the service worker (push only): when the notification was shown, and tapped.
+    shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    clicked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     alert_id: Mapped[str | None] = mapped_column(ForeignKey("alerts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class DeliveryAttempt(Base):
-    """Every try to deliver a notification, successful or not."""
+    """Every try to deliver a notification: written as ``started`` before it leaves, finished after.
+
+    ``outcome`` is ``started`` while in flight, ``unknown`` when its sender died before recording
+    what happened (the message was re-sent), else ``sent``, ``retry``, ``failed``, ``gone`` or
+    ``config_error``.
+    """
 
     __tablename__ = "delivery_attempts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     notification_id: Mapped[str] = mapped_column(ForeignKey("notifications.id"), index=True)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempt: Mapped[int | None] = mapped_column(Integer)
     status_code: Mapped[int | None] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(20))
     error: Mapped[str | None] = mapped_column(Text)

@@ -75,6 +75,7 @@ def enqueue_alert_notices(session: Session, alert: Alert, now: datetime, *, esca
             None,
             alert.id,
             now=now,
+            priority=outbox.URGENT_EMAIL if alert.severity == "urgent" else outbox.ALERT_NOTICE,
         )
     urgent = alert.severity == "urgent"
     title_key = (

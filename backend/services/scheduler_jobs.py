@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import Engine, and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
+from backend import clock
 from backend.db import UTCDateTime, after_commit, db
 from backend.domain.diary import make_up_window
 from backend.domain.i18n import text
@@ -53,7 +54,7 @@ def _is_postgres(session: Session) -> bool:
 # Built once with bind parameters (see probe_params), so a quiet tick costs one cached statement.
 
 _NOW = bindparam("now", type_=UTCDateTime())
-_STALE_BEFORE = bindparam("stale_before", type_=UTCDateTime())
+_WALL = bindparam("wall", type_=UTCDateTime())
 _ALERTS_SINCE = bindparam("alerts_since", type_=UTCDateTime())
 _ESCALATE_BEFORE = bindparam("escalate_before", type_=UTCDateTime())
 
@@ -69,18 +70,14 @@ ESCALATION_PROBE = exists().where(
     Alert.escalated_at.is_(None),
     Alert.opened_at <= _ESCALATE_BEFORE,
 )
-OUTBOX_PROBE = exists().where(
-    Notification.sent_at.is_(None),
-    ((Notification.status == "pending") & (Notification.next_attempt_at <= _NOW))
-    | ((Notification.status == "claimed") & (Notification.claimed_at <= _STALE_BEFORE)),
-)
+OUTBOX_PROBE = exists().where(outbox.due_condition(_NOW, _WALL))
 
 
 def probe_params(now: datetime) -> dict[str, datetime]:
     """Values of the probes' bind parameters as of ``now``."""
     return {
         "now": now,
-        "stale_before": now - outbox.STALE_CLAIM,
+        "wall": clock.now(),  # leases are wall-clock instants
         "alerts_since": now - ALERT_LOOKBACK,
         "escalate_before": now - timedelta(minutes=1),
     }
@@ -298,10 +295,20 @@ def escalate(session: Session, now: datetime) -> int:
 
 
 def deliver(session: Session, now: datetime) -> int:
-    """Claim due outbox rows in this transaction; send them once it has committed."""
+    """Hand due outbox rows to the deliverer: wake it in ``scheduler run``, else send them here.
+
+    In the long-running process the deliverer thread (woken at once by every commit that queues
+    something due) does the sending; the tick only nudges it, so a missed wake-up costs at most
+    one tick. ``scheduler tick`` has no deliverer: it claims in this transaction and sends once
+    it has committed.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    deliverer = app.extensions.get("deliverer")
+    if deliverer is not None and deliverer.is_alive():
+        deliverer.wake()
+        return 0
     ids = outbox.claim(session, now)
     if ids:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
         transport = outbox.transport_for(app)
         after_commit(session, lambda: outbox.drain(db.session_scope, transport, ids, now))
     return len(ids)

@@ -75,9 +75,9 @@ def test_vapid_generate_writes_a_key_once_and_refuses_to_overwrite(app):
 
 
 def test_scheduler_process_is_utc_coalescing_and_never_overlaps(app):
-    from backend.scheduler.process import build
+    from backend.scheduler.process import Service
 
-    scheduler = build(app)
+    scheduler = Service(app).scheduler
     [job] = scheduler.get_jobs()
     assert str(scheduler.timezone) == "UTC"
     assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time == 30

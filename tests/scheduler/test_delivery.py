@@ -202,12 +202,12 @@ def test_server_errors_stop_after_the_bounded_number_of_attempts(
 
 
 def _claim_without_sending(app, now):  # type: ignore[no-untyped-def]
-    """What a process killed between claim and send leaves behind."""
-    with app.app_context(), db.session_scope() as session:
+    """What a process killed between claim and send leaves behind (claimed at ``now``)."""
+    with time_machine.travel(now, tick=False), app.app_context(), db.session_scope() as session:
         return outbox.claim(session, now)
 
 
-def test_killed_between_claim_and_send_is_sent_once_after_the_stale_timeout(
+def test_killed_between_claim_and_send_is_sent_once_within_a_minute(
     app, client, world, push_endpoint, transport
 ):
     with time_machine.travel(T0, tick=False):
@@ -218,14 +218,17 @@ def test_killed_between_claim_and_send_is_sent_once_after_the_stale_timeout(
 
         enqueue_due_reminders(session, DUE)
     assert len(_claim_without_sending(app, DUE)) == 1
-    tick(app, DUE + timedelta(minutes=1))  # still claimed by the "dead" process
+    tick(app, DUE + outbox.CLAIM_LEASE - timedelta(seconds=1))  # still claimed by the "dead" process
     assert push_endpoint.received == []
-    tick(app, DUE + outbox.STALE_CLAIM)
-    tick(app, DUE + outbox.STALE_CLAIM)
+    tick(app, DUE + outbox.CLAIM_LEASE)  # the lease ended: taken over, well within a minute
+    tick(app, DUE + outbox.CLAIM_LEASE)
     assert len(push_endpoint.wait_for(1)) == 1
-    tick(app, DUE + outbox.STALE_CLAIM + timedelta(minutes=5))
+    tick(app, DUE + timedelta(minutes=5))
     assert len(push_endpoint.received) == 1
     assert rows(app, Notification)[0].status == "sent"
+    # Nothing had left the dead process: one attempt, started and finished by the new claimer.
+    [attempt] = rows(app, DeliveryAttempt)
+    assert (attempt.outcome, attempt.attempt, attempt.finished_at) == ("sent", 1, DUE + outbox.CLAIM_LEASE)
 
 
 def test_killed_between_claim_and_send_is_dropped_once_past_its_expiry(

@@ -108,6 +108,7 @@ class PushEndpoint:
         self._auth_secret = os.urandom(16)
         self.auth = _b64url(self._auth_secret)
         self.received: list[Received] = []
+        self.arrived = 0  # requests that reached the service, counted before `delay` is spent
         self.peak_concurrency = 0
         self._in_flight = 0
         self._scripts: dict[str, deque[ScriptedResponse]] = defaultdict(deque)
@@ -142,6 +143,12 @@ class PushEndpoint:
             if not self._cond.wait_for(lambda: len(self.received) >= n, timeout):
                 raise AssertionError(f"expected {n} push requests, got {len(self.received)}")
             return list(self.received)
+
+    def wait_for_arrivals(self, n: int, timeout: float = 5.0) -> None:
+        """Block until `n` requests have reached the service (answered or not)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self.arrived >= n, timeout):
+                raise AssertionError(f"expected {n} push requests to arrive, got {self.arrived}")
 
     def _decrypt(self, body: bytes) -> tuple[dict | None, str | None]:
         """Decrypt an aes128gcm body with the browser's keys."""
@@ -191,6 +198,8 @@ class PushEndpoint:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         """Record one POST, then answer with its scripted response."""
         with self._cond:
+            self.arrived += 1
+            self._cond.notify_all()
             self._in_flight += 1
             self.peak_concurrency = max(self.peak_concurrency, self._in_flight)
         try:
