@@ -6,7 +6,8 @@ import secrets
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.http import HTTP_STATUS_CODES as HTTP_STATUS_NAMES
 
 from backend.db import db
@@ -80,7 +81,39 @@ def _refuse_nul_characters():  # type: ignore[no-untyped-def]
     return current_app.make_response((payload, 422))
 
 
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE = {"code": 503, "status": "Service Unavailable", "message": "database unavailable; retry"}
+
+
+def _unavailable_response() -> Response:
+    """503 with Retry-After: the database is down, restarting or busy; the request changed nothing."""
+    response = current_app.make_response((UNAVAILABLE, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}))
+    return _headers(response)
+
+
+def _is_outage(error: BaseException) -> bool:
+    """A database that cannot be reached or answer (not a bug in a statement)."""
+    if isinstance(error, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+
+
+def _database_unavailable(error: DBAPIError | PoolTimeout):  # type: ignore[no-untyped-def]
+    """Any request that meets a database outage answers 503 + Retry-After, never 500."""
+    if not _is_outage(error):
+        raise error
+    current_app.logger.warning("database unavailable: %s", type(error).__name__)
+    g.database_unavailable = True
+    try:
+        db.rollback_request()
+    except Exception:  # noqa: BLE001 - the connection is gone; the pool replaces it
+        current_app.logger.debug("rollback after an outage failed", exc_info=True)
+    return UNAVAILABLE, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
 def _finish_request(response: Response) -> Response:
+    if g.get("database_unavailable"):
+        return _headers(response)
     try:
         if response.status_code < 400 or g.get("commit_on_error"):
             db.commit_request()
@@ -91,11 +124,11 @@ def _finish_request(response: Response) -> Response:
         return current_app.make_response(
             ({"code": 409, "status": "Conflict", "message": "conflicting concurrent write; retry"}, 409)
         )
-    except OperationalError:
+    except (OperationalError, InterfaceError, PoolTimeout, DBAPIError) as exc:
+        if not _is_outage(exc):
+            raise
         current_app.logger.exception("commit failed")
-        return current_app.make_response(
-            ({"code": 503, "status": "Service Unavailable", "message": "database busy; retry"}, 503)
-        )
+        return _unavailable_response()
     return _headers(response)
 
 
@@ -146,3 +179,5 @@ def init_app(app: Flask) -> None:
     app.before_request(_start_request)
     app.after_request(_finish_request)
     app.register_error_handler(ServiceError, _service_error)
+    app.register_error_handler(DBAPIError, _database_unavailable)
+    app.register_error_handler(PoolTimeout, _database_unavailable)
