@@ -10,9 +10,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, func, select, text
 
-from backend.models import SchedulerHeartbeat
+from backend.models import Notification, SchedulerHeartbeat
+
+MAX_DELIVERY_WAIT = timedelta(minutes=2)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -49,6 +51,12 @@ def readiness(
             beat = conn.execute(
                 select(SchedulerHeartbeat.beat_at).order_by(SchedulerHeartbeat.beat_at.desc()).limit(1)
             ).scalar()
+            oldest_due = conn.execute(
+                select(func.min(Notification.next_attempt_at)).where(
+                    Notification.status.in_(("pending", "claimed", "sending")),
+                    Notification.next_attempt_at <= now,
+                )
+            ).scalar()
     except Exception as exc:  # noqa: BLE001  (any failure means "not ready")
         return {"database": {"ok": False, "detail": type(exc).__name__}}
     checks["database"] = {"ok": True}
@@ -63,4 +71,21 @@ def readiness(
         "ok": age is not None and age <= max_heartbeat_age.total_seconds(),
         "last_heartbeat_age_seconds": age,
     }
+    checks["deliveries"] = delivery_check(oldest_due, now)
     return checks
+
+
+def delivery_check(oldest_due: datetime | None, now: datetime) -> dict[str, Any]:
+    """Is the deliverer keeping up? Not if a due notice has waited more than two minutes."""
+    if oldest_due is not None and oldest_due.tzinfo is None:  # SQLite through a plain Core read
+        from datetime import UTC
+
+        oldest_due = oldest_due.replace(tzinfo=UTC)
+    waited = (now - oldest_due).total_seconds() if oldest_due is not None else 0.0
+    check: dict[str, Any] = {
+        "ok": waited <= MAX_DELIVERY_WAIT.total_seconds(),
+        "oldest_due_wait_seconds": round(waited, 1),
+    }
+    if not check["ok"]:
+        check["reason"] = f"a due notice has waited {int(waited)} s (more than 2 minutes): deliverer stuck?"
+    return check
