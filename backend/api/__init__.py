@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
         adherence,
         alerts,
         auth,
+        deliveries,
         device,
         diary,
         exports,
@@ -91,6 +92,7 @@ def init_app(app: Flask) -> None:
         queries,
         pill_counts,
         travel,
+        deliveries,
     ):
         api.register_blueprint(module.blp)
     queries.register_components(api)

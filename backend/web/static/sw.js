@@ -32,6 +32,24 @@ self.addEventListener('fetch', (event) => {
   event.respondWith(caches.match(key, { cacheName: CACHE }).then((cached) => cached || fetch(event.request)));
 });
 
+/**
+ * Tell the server a notification was shown or clicked: the message's kind and id and this
+ * browser's subscription (endpoint and auth secret prove the notification was sent here). No
+ * health data; the server keeps the first report of each, so repeats are harmless.
+ */
+function receipt(kind, id, event) {
+  if (!kind || id === undefined) return Promise.resolve();
+  return self.registration.pushManager.getSubscription().then((subscription) => {
+    if (!subscription) return null;
+    const { endpoint, keys } = subscription.toJSON();
+    return fetch('/api/v1/push/receipts', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ endpoint, auth: keys.auth, kind, id: String(id), event }),
+    });
+  }).catch(() => null);
+}
+
 self.addEventListener('push', (event) => {
   let message = {};
   try {
@@ -41,16 +59,20 @@ self.addEventListener('push', (event) => {
   }
   event.waitUntil(self.registration.showNotification(message.title || 'Dosing Diary', {
     body: message.body || '',
-    tag: message.id,
+    // One notification per message: a re-sent message (same kind and id) replaces, never adds.
+    tag: `${message.kind}:${message.id}`,
+    renotify: false,
     icon: '/app/icons/icon-192.png',
     badge: '/app/icons/icon-192.png',
-    data: { url: message.url || '/#today', kind: message.kind, due_at: message.due_at },
+    data: { url: message.url || '/#today', kind: message.kind, id: message.id, due_at: message.due_at },
     timestamp: message.due_at ? Date.parse(message.due_at) : undefined,
-  }));
+  }).then(() => receipt(message.kind, message.id, 'shown')));
 });
 
 self.addEventListener('notificationclick', (event) => {
   event.notification.close();
+  const { kind, id } = event.notification.data || {};
+  event.waitUntil(receipt(kind, id, 'clicked'));
   const target = new URL(event.notification.data?.url || '/#today', self.location.origin).href;
   const path = new URL(target).pathname;
   event.waitUntil(

@@ -1,0 +1,144 @@
+"""The delivery ledger (per alert, per participant) and the service worker's push receipts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from backend import clock
+from backend.api.access import SECURITY, staff_actor
+from backend.db import db
+from backend.services import ledger
+
+blp = Blueprint("deliveries", __name__, url_prefix="/api/v1", description="Delivery ledger and receipts")
+
+MAX_RANGE_DAYS = 366
+
+
+class AttemptOut(Schema):
+    attempt = fields.Integer(allow_none=True)
+    started_at = fields.AwareDateTime(required=True)
+    finished_at = fields.AwareDateTime(allow_none=True)
+    outcome = fields.String(required=True)
+    status_code = fields.Integer(allow_none=True)
+    error = fields.String(allow_none=True)
+
+
+class NoticeOut(Schema):
+    id = fields.String(required=True)
+    channel = fields.String(required=True)
+    kind = fields.String(required=True)
+    recipient = fields.String(required=True)
+    device = fields.String(allow_none=True)
+    state = fields.String(required=True)
+    status = fields.String(required=True)
+    urgency = fields.String(required=True)
+    queued_at = fields.AwareDateTime(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    sent_at = fields.AwareDateTime(allow_none=True)
+    shown_at = fields.AwareDateTime(allow_none=True)
+    clicked_at = fields.AwareDateTime(allow_none=True)
+    attempts = fields.Integer(required=True)
+    next_attempt_at = fields.AwareDateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+    history = fields.List(fields.Nested(AttemptOut), required=True)
+
+
+class AlertLedgerOut(Schema):
+    alert_id = fields.String(required=True)
+    severity = fields.String(required=True)
+    opened_at = fields.AwareDateTime(required=True)
+    notices = fields.List(fields.Nested(NoticeOut), required=True)
+
+
+class ReminderOut(Schema):
+    id = fields.String(required=True)
+    kind = fields.String(required=True)
+    sequence = fields.Integer(required=True)
+    local_date = fields.Date(required=True)
+    due_at = fields.AwareDateTime(required=True)
+    expires_at = fields.AwareDateTime(required=True)
+    state = fields.String(required=True)
+    reason = fields.String(allow_none=True)
+    notices = fields.List(fields.Nested(NoticeOut), required=True)
+
+
+class RemindersOut(Schema):
+    participant_id = fields.String(required=True)
+    reminders = fields.List(fields.Nested(ReminderOut), required=True)
+
+
+class RangeIn(Schema):
+    start = fields.Date(data_key="from", required=True)
+    end = fields.Date(data_key="to", required=True)
+
+    @validates_schema
+    def _order(self, data: dict, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if data["end"] < data["start"]:
+            raise ValidationError("must not be before from", "to")
+        if data["end"] - data["start"] > timedelta(days=MAX_RANGE_DAYS):
+            raise ValidationError(f"at most {MAX_RANGE_DAYS} days", "to")
+
+
+class ReceiptIn(Schema):
+    """What the service worker knows: its subscription, and the message's kind and id. No health data."""
+
+    endpoint = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+    auth = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(["dose_reminder", "dose_followup", "bp_reminder", "alert", "escalation"]),
+    )
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    event = fields.String(required=True, validate=validate.OneOf(sorted(ledger.RECEIPT_COLUMNS)))
+
+
+class ReceiptOut(Schema):
+    recorded = fields.Boolean(required=True, metadata={"description": "false if it was already recorded"})
+
+
+@blp.route("/alerts/<alert_id>/deliveries")
+class AlertDeliveries(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, AlertLedgerOut)
+    def get(self, alert_id: str) -> dict:
+        """Every notice of the alert: e-mail per address, push per staff device, with states and times."""
+        return ledger.alert_ledger(db.session, staff_actor(), alert_id)
+
+
+@blp.route("/participants/<participant_id>/reminders")
+class ParticipantReminders(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(RangeIn, location="query")
+    @blp.response(200, RemindersOut)
+    def get(self, query: dict, participant_id: str) -> dict:
+        """The participant's reminders between two local dates: planned, sent, skipped, dropped, failed."""
+        actor = staff_actor()
+        return ledger.participant_reminders(
+            db.session, actor, participant_id, start=query["start"], end=query["end"]
+        )
+
+
+@blp.route("/push/receipts")
+class Receipts(MethodView):
+    @blp.arguments(ReceiptIn)
+    @blp.response(200, ReceiptOut)
+    def post(self, body: dict) -> dict:
+        """The service worker reports a notification shown or clicked (idempotent; own ones only).
+
+        Authenticated by the subscription itself (endpoint and auth secret), since a service
+        worker holds no bearer token.
+        """
+        recorded = ledger.record_receipt(
+            db.session,
+            endpoint=body["endpoint"],
+            auth=body["auth"],
+            kind=body["kind"],
+            message_id=body["id"],
+            event=body["event"],
+            now=clock.now(),
+        )
+        return {"recorded": recorded}
