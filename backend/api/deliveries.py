@@ -11,7 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from backend import clock
 from backend.api.access import SECURITY, staff_actor
 from backend.db import db
-from backend.services import ledger
+from backend.services import ledger, response_metrics
 
 blp = Blueprint("deliveries", __name__, url_prefix="/api/v1", description="Delivery ledger and receipts")
 
@@ -142,3 +142,64 @@ class Receipts(MethodView):
             now=clock.now(),
         )
         return {"recorded": recorded}
+
+
+class MetricsQuery(RangeIn):
+    urgent_ack_minutes = fields.Integer(load_default=60, validate=validate.Range(min=1, max=7 * 24 * 60))
+    review_ack_working_days = fields.Integer(load_default=1, validate=validate.Range(min=1, max=30))
+    resolve_hours = fields.Integer(load_default=48, validate=validate.Range(min=1, max=24 * 90))
+
+
+class ShareOut(Schema):
+    met = fields.Integer(required=True)
+    missed = fields.Integer(required=True)
+    pending = fields.Integer(required=True)
+    share = fields.Float(allow_none=True, required=True)
+
+
+class TimesOut(Schema):
+    count = fields.Integer(required=True)
+    median_minutes = fields.Float(allow_none=True, required=True)
+    p90_minutes = fields.Float(allow_none=True, required=True)
+
+
+class SeverityMetricsOut(Schema):
+    alerts = fields.Integer(required=True)
+    open = fields.Integer(required=True)
+    acknowledge = fields.Nested(TimesOut, required=True)
+    resolve = fields.Nested(TimesOut, required=True)
+    acknowledged_within_target = fields.Nested(ShareOut, required=True)
+    resolved_within_target = fields.Nested(ShareOut, required=True)
+
+
+class MetricsOut(Schema):
+    site_id = fields.String(required=True)
+    from_ = fields.Date(data_key="from", required=True, attribute="from")
+    to = fields.Date(required=True)
+    timezone = fields.String(required=True)
+    targets = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    severities = fields.Dict(keys=fields.String(), values=fields.Nested(SeverityMetricsOut), required=True)
+
+
+@blp.route("/sites/<site_id>/response-metrics")
+class SiteResponseMetrics(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(MetricsQuery, location="query")
+    @blp.response(200, MetricsOut)
+    def get(self, query: dict, site_id: str) -> dict:
+        """Per severity: median and p90 minutes to acknowledge and resolve, share within the targets."""
+        actor = staff_actor()
+        targets = response_metrics.Targets(
+            urgent_ack_minutes=query["urgent_ack_minutes"],
+            review_ack_working_days=query["review_ack_working_days"],
+            resolve_hours=query["resolve_hours"],
+        )
+        return response_metrics.site_metrics(
+            db.session,
+            actor,
+            site_id,
+            start=query["start"],
+            end=query["end"],
+            targets=targets,
+            now=clock.now(),
+        )

@@ -62,7 +62,10 @@ class Deliverer(threading.Thread):
                     break
                 try:
                     if woken or self._anything_due():
-                        delivery.deliver_due(db.session_scope, transport)
+                        started = time.monotonic()
+                        sent = delivery.deliver_due(db.session_scope, transport)
+                        if sent:
+                            log.info("delivered %s in %.3f s", sent, time.monotonic() - started)
                     self.rounds += 1
                 except Exception:  # noqa: BLE001 - the database may be down: try again shortly
                     log.exception("delivery round failed")
@@ -82,6 +85,7 @@ class Deliverer(threading.Thread):
             try:
                 with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {outbox.WAKE_CHANNEL}")
+                    log.info("listening for %s", outbox.WAKE_CHANNEL)
                     self.wake()  # anything queued while we were not listening
                     while not self._halt.is_set():
                         for _ in conn.notifies(timeout=1.0, stop_after=1):
