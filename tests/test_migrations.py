@@ -146,9 +146,9 @@ def test_0007_disables_stored_push_endpoints_outside_the_allow_list(tmp_path: Pa
         )
 
 
-def test_0008_gives_queued_notices_a_priority_and_attempts_a_finish_and_goes_back(tmp_path: Path):
+def test_0010_gives_queued_notices_a_priority_and_attempts_a_finish_and_goes_back(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    ops.upgrade(url, "0007")
+    ops.upgrade(url, "0009")
     engine = create_engine(url)
     with engine.begin() as conn:
         for nid, channel, urgency in (("n1", "webpush", "high"), ("n2", "webpush", "normal")):
@@ -167,13 +167,13 @@ def test_0008_gives_queued_notices_a_priority_and_attempts_a_finish_and_goes_bac
                 "VALUES ('n1', '2026-11-01 00:00:01', 'sent')"
             )
         )
-    ops.upgrade(url, "0008")
+    ops.upgrade(url, "0010")
     with engine.connect() as conn:
         priorities = dict(conn.execute(text("SELECT id, priority FROM notifications")).all())
         assert priorities == {"n1": 0, "n2": 3}
         finished = conn.execute(text("SELECT finished_at FROM delivery_attempts")).scalar_one()
         assert str(finished).startswith("2026-11-01 00:00:01")
-    command.downgrade(ops.alembic_config(url), "0007")
+    command.downgrade(ops.alembic_config(url), "0009")
     columns = {c["name"] for c in inspect(engine).get_columns("notifications")}
     assert not columns & {"priority", "lease_until", "claim_token", "shown_at", "clicked_at"}
     engine.dispose()

@@ -9,8 +9,8 @@ instants), ``priority`` orders urgent pushes before e-mails and reminders.
 ``notifications.shown_at`` / ``clicked_at``: the service worker's receipts (first one kept).
 Existing rows: priority from channel/urgency/alert, no lease.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-30
 """
 
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
