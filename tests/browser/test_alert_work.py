@@ -78,7 +78,12 @@ def test_acknowledge_then_resolve_confirm_in_place_and_the_list_never_moves(
     assert items.evaluate_all("(nodes) => nodes.map((node) => node.dataset.alertId)") == order
     # the acted-on card did not move on the page
     assert target.evaluate("(node) => node.getBoundingClientRect().top + window.scrollY") == top
-    # Resolve the same alert: still in place, now resolved, the other alert untouched.
+    # Resolve the same alert: still in place, now resolved, the other alert untouched. The crisis
+    # alert keeps its patient waiting (no anlotinib) until the site decides (issue 14): the
+    # resolve form asks for the decision.
+    waiting = "Patient waiting" if language == "en" else "患者等待中"
+    expect(target.locator(".facts").first).to_contain_text(waiting)
+    target.locator("form[id^=resolve] select[name=decision]").select_option("continue")
     target.locator("form[id^=resolve] textarea").fill("BP rechecked in clinic 150/95")
     target.locator("form[id^=resolve] button").click()
     expect(target.locator(".alert-card.status-resolved")).to_have_count(1)
@@ -88,6 +93,7 @@ def test_acknowledge_then_resolve_confirm_in_place_and_the_list_never_moves(
     resolved = live_server.api("GET", f"/alerts/{middle['id']}", "coordinator_a").json()
     untouched = live_server.api("GET", f"/alerts/{first['id']}", "coordinator_a").json()
     assert resolved["status"] == "resolved" and resolved["resolution_note"] == "BP rechecked in clinic 150/95"
+    assert (resolved["decision"], resolved["holds_participant_waiting"]) == ("continue", False)
     assert untouched["status"] == "open"
     browsing.problems.assert_clean()
 

@@ -130,7 +130,9 @@ export function alertCard(alert, confirmation = '') {
         alert.status === 'open' ? 'waiting' : null),
       alert.escalated_at ? fact(t('site.alerts.escalated'), formatDateTime(alert.escalated_at), 'escalated') : null,
       alert.acknowledged_at ? fact(t('site.alerts.acknowledged'), who(alert.acknowledged_by_name, alert.acknowledged_at, alert.acknowledge_note)) : null,
-      alert.resolved_at ? fact(t('site.alerts.resolved'), who(alert.resolved_by_name, alert.resolved_at, alert.resolution_note)) : null),
+      alert.resolved_at ? fact(t('site.alerts.resolved'), who(alert.resolved_by_name, alert.resolved_at, alert.resolution_note)) : null,
+      alert.holds_participant_waiting ? fact(t('site.alerts.waiting'), t('site.alerts.waiting_detail'), 'waiting') : null,
+      alert.decision ? fact(t('site.alerts.decision'), `${t(`site.alerts.decision_${alert.decision}`)}, ${formatDateTime(alert.decided_at)}`) : null),
     h('h3', { text: t('site.alerts.evidence') }),
     h('ul', { class: 'evidence' }, ...alert.text.evidence.map((line) => h('li', { text: line }))),
     alert.occurrences > alert.text.evidence.length
@@ -161,8 +163,24 @@ function actionForms(alert, card) {
   return forms;
 }
 
+/**
+ * The site's decision on an alert that keeps its patient waiting (no anlotinib until decided):
+ * continue (dose reminders resume) or hold (an investigator's hold from today). Resolving such an
+ * alert needs one; acknowledging may leave it for later.
+ */
+function decisionField(alert, action) {
+  if (!alert.holds_participant_waiting) return null;
+  const required = action === 'resolve';
+  const control = h('select', { name: 'decision', required },
+    h('option', { value: '', text: required ? t('site.alerts.decision_choose') : t('site.alerts.decision_later') }),
+    ...['continue', 'hold'].map((value) => h('option', { value, text: t(`site.alerts.decision_${value}`) })));
+  return field(t('site.alerts.decision'), control, t('site.alerts.decision_hint'));
+}
+
 function noteForm(alert, action, noteRequired, card) {
+  const decision = decisionField(alert, action);
   const form = h('form', { id: `${action}-${alert.id}`, class: 'note-form', novalidate: true },
+    decision,
     field(t(`site.alerts.${action}_note`), h('textarea', { name: 'note', rows: 2, required: noteRequired })),
     h('button', { type: 'submit', class: action === 'resolve' ? 'button-primary' : 'button-secondary', text: t(`site.alerts.${action}`) }));
   form.addEventListener('submit', async (event) => {
@@ -170,8 +188,11 @@ function noteForm(alert, action, noteRequired, card) {
     clearErrors(form);
     const note = form.elements.note.value.trim();
     if (noteRequired && !note) return showErrors(form, null, { note: t('validation.required') });
+    const chosen = form.elements.namedItem('decision')?.value;
+    if (decision && action === 'resolve' && !chosen) return showErrors(form, null, { decision: t('validation.required') });
     try {
-      const updated = await call('POST', `/alerts/${alert.id}/${action}`, note ? { note } : {});
+      const body = { ...(note ? { note } : {}), ...(chosen ? { decision: chosen } : {}) };
+      const updated = await call('POST', `/alerts/${alert.id}/${action}`, body);
       const name = action === 'resolve' ? updated.resolved_by_name : updated.acknowledged_by_name;
       const at = action === 'resolve' ? updated.resolved_at : updated.acknowledged_at;
       // Redraw this card where it stands: the list keeps its order and length.
