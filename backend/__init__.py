@@ -12,7 +12,7 @@ from backend.config import Settings
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: settings, database, API blueprints, web front end, CLI."""
     from backend import api, cli, web
-    from backend.api import hooks
+    from backend.api import guard, hooks
     from backend.db import db  # imported here: a package-level name `db` would shadow the module
 
     settings = Settings.from_env(dict(config.pop("ENV", {})) if config and "ENV" in config else None)
@@ -24,6 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         JSON_SORT_KEYS=False,
+        MAX_CONTENT_LENGTH=guard.MAX_BODY_BYTES,
     )
     if config:
         app.config.update(config)

@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from backend import clock
 from backend.api.access import SECURITY, bearer_token, staff_actor
+from backend.api.fields import Email
 from backend.api.limits import LOGIN_LIMIT, limiter
 from backend.api.sites import StaffOut
 from backend.db import db
@@ -18,7 +19,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Staff 
 
 
 class LoginIn(Schema):
-    email = fields.Email(required=True)
+    email = Email(required=True)
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 

@@ -11,7 +11,8 @@ from marshmallow import Schema, fields, validate
 
 from backend import clock
 from backend.api.access import SECURITY, device_actor, staff_actor
-from backend.api.fields import Reason
+from backend.api.fields import Day, Instant, Reason, check_instant
+from backend.api.fields import parse_day as fields_parse_day
 from backend.db import db
 from backend.domain import instruction
 from backend.domain.i18n import LANGUAGES
@@ -24,13 +25,13 @@ DEVICE_TIME_HEADER = "X-Device-Time"
 
 
 class RangeArgs(Schema):
-    start = fields.Date(data_key="from", load_default=None, metadata={"description": "first date (local)"})
-    end = fields.Date(data_key="to", load_default=None, metadata={"description": "last date, inclusive"})
+    start = Day(data_key="from", load_default=None, metadata={"description": "first date (local)"})
+    end = Day(data_key="to", load_default=None, metadata={"description": "last date, inclusive"})
 
 
 class DoseIn(Schema):
     taken = fields.Boolean(required=True)
-    taken_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    taken_at = Instant(load_default=None, allow_none=True)
     dose_mg = fields.Float(
         load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=10000)
     )
@@ -174,11 +175,11 @@ class TodayOut(Schema):
 
 
 def parse_day(value: str) -> dt.date:
-    """A diary date from the path, ``YYYY-MM-DD``."""
+    """A diary date from the path, exactly ``YYYY-MM-DD``, within the plausible window."""
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Invalid({"date": "expected a date YYYY-MM-DD"}) from None
+        return fields_parse_day(value)
+    except ValueError as error:
+        raise Invalid({"date": str(error)}) from None
 
 
 def device_time() -> dt.datetime | None:
@@ -197,7 +198,10 @@ def device_time() -> dt.datetime | None:
         value = None
     if value is None or value.utcoffset() is None:
         raise Invalid({DEVICE_TIME_HEADER: "expected an ISO 8601 instant with an offset"})
-    return value.astimezone(dt.UTC)
+    try:
+        return check_instant(value).astimezone(dt.UTC)
+    except ValueError as error:
+        raise Invalid({DEVICE_TIME_HEADER: str(error)}) from None
 
 
 def _range(args: dict, participant, now: dt.datetime) -> tuple[dt.date, dt.date]:  # type: ignore[no-untyped-def]

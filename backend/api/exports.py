@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from backend import clock
 from backend.api.access import SECURITY, staff_actor
+from backend.api.fields import Day
 from backend.db import db
 from backend.services.actors import Actor
 from backend.services.exports import events, fhir, odm
@@ -37,8 +38,8 @@ DOMAINS = ", ".join(DATASETS)
 
 class ExportFilterArgs(Schema):
     site_id = fields.String(validate=validate.Length(min=1, max=32), metadata={"description": "one site"})
-    from_ = fields.Date(data_key="from", metadata={"description": "first local date, inclusive"})
-    to = fields.Date(metadata={"description": "last local date, inclusive"})
+    from_ = Day(data_key="from", metadata={"description": "first local date, inclusive"})
+    to = Day(metadata={"description": "last local date, inclusive"})
 
 
 def _staff_first(view: Callable[..., Response]) -> Callable[..., Response]:

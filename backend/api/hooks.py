@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.http import HTTP_STATUS_CODES as HTTP_STATUS_NAMES
 
+from backend.api import guard
 from backend.db import db
 from backend.services.errors import ServiceError
 
@@ -35,50 +35,7 @@ def keep_changes_on_error() -> None:
 def _start_request():  # type: ignore[no-untyped-def]
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming[:64] if incoming.isprintable() and incoming else secrets.token_hex(8)
-    return _refuse_nul_characters()
-
-
-def _nul_paths(value: Any, path: str) -> list[str]:
-    """Paths of every string (or key) under ``value`` that holds a NUL character."""
-    if isinstance(value, str):
-        return [path] if "\x00" in value else []
-    if isinstance(value, dict):
-        found = []
-        for key, item in value.items():
-            found += [f"{path}.{key}".lstrip(".")] if "\x00" in str(key) else []
-            found += _nul_paths(item, f"{path}.{key}".lstrip("."))
-        return found
-    if isinstance(value, list):
-        return [
-            p for index, item in enumerate(value) for p in _nul_paths(item, f"{path}.{index}".lstrip("."))
-        ]
-    return []
-
-
-def _refuse_nul_characters():  # type: ignore[no-untyped-def]
-    """Refuse U+0000 in any JSON string or query value: PostgreSQL text cannot store it.
-
-    Refused on both databases, so SQLite and PostgreSQL deployments accept the same input.
-    """
-    errors: dict[str, dict[str, list[str]]] = {}
-    body = request.get_json(silent=True) if request.is_json else None
-    for location, paths in (
-        ("json", _nul_paths(body, "")),
-        ("query", [k for k, v in request.args.items(multi=True) if "\x00" in k + v]),
-    ):
-        if paths:
-            errors[location] = {p or "_schema": ["must not contain NUL characters"] for p in paths}
-    if "\x00" in request.path:
-        errors["path"] = {"_schema": ["must not contain NUL characters"]}
-    if not errors:
-        return None
-    payload = {
-        "code": 422,
-        "status": "Unprocessable Entity",
-        "message": "NUL characters are not allowed",
-        "errors": errors,
-    }
-    return current_app.make_response((payload, 422))
+    return guard.check_request()
 
 
 RETRY_AFTER_SECONDS = 5

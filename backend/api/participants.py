@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from backend import clock
 from backend.api.access import SECURITY, staff_actor
-from backend.api.fields import LANGUAGES, LocalTime, Reason, TimeZone
+from backend.api.fields import LANGUAGES, Day, LocalTime, Reason, TimeZone
 from backend.api.pagination import NEXT_HEADERS, PageArgs, decode_cursor, page_headers
 from backend.api.schemas import AuditEventOut, DeviceOut, ParticipantOut
 from backend.db import db
@@ -38,7 +38,7 @@ class ParticipantIn(Schema):
     language = fields.String(load_default="zh-CN", validate=validate.OneOf(LANGUAGES))
     reminder_time = LocalTime(required=True)
     bp_reminder_time = LocalTime(load_default=None, allow_none=True)
-    c1d1 = fields.Date(required=True)
+    c1d1 = Day(required=True)
     dose_mg = fields.Float(
         load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=10000)
     )

@@ -19,7 +19,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from backend import clock
 from backend.api.access import SECURITY, staff_actor
 from backend.api.diary import DoseIn
-from backend.api.fields import Reason
+from backend.api.fields import Day, Instant, Reason
 from backend.api.participants import ParticipantPatch
 from backend.api.schemas import AuditEventOut
 from backend.db import db
@@ -61,7 +61,7 @@ class BpReadingCorrection(Schema):
     pulse = fields.Integer(
         strict=True, allow_none=True, metadata={"minimum": PULSE_BOUNDS[0], "maximum": PULSE_BOUNDS[1]}
     )
-    measured_at = fields.AwareDateTime()
+    measured_at = Instant()
     source_detail = SourceDetail()
 
 
@@ -93,7 +93,7 @@ class QueryIn(Schema):
         validate=validate.Length(min=1, max=32),
         metadata={"description": "reading or report id"},
     )
-    target_date = fields.Date(load_default=None, metadata={"description": "the diary date (dose_day)"})
+    target_date = Day(load_default=None, metadata={"description": "the diary date (dose_day)"})
     target_field = fields.String(
         load_default=None,
         validate=validate.Length(min=1, max=40),

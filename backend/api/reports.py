@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 from backend import clock
 from backend.api.access import SECURITY, device_actor, staff_actor
 from backend.api.alerts import AlertOut, serialise
+from backend.api.fields import Instant
 from backend.api.pagination import NEXT_HEADERS, PageArgs, decode_cursor, page_headers
 from backend.db import db
 from backend.domain.bp import DIASTOLIC_BOUNDS, PULSE_BOUNDS, SYSTOLIC_BOUNDS
@@ -34,7 +35,7 @@ class PatientAdviceOut(Schema):
 
 class BpReadingIn(Schema):
     client_id = fields.UUID(required=True)
-    measured_at = fields.AwareDateTime(required=True)
+    measured_at = Instant(required=True)
     systolic = fields.Integer(required=True, strict=True, metadata=_bounds(SYSTOLIC_BOUNDS))
     diastolic = fields.Integer(required=True, strict=True, metadata=_bounds(DIASTOLIC_BOUNDS))
     pulse = fields.Integer(load_default=None, allow_none=True, strict=True, metadata=_bounds(PULSE_BOUNDS))
@@ -73,7 +74,7 @@ class BpResultOut(Schema):
 
 class SymptomReportIn(Schema):
     client_id = fields.UUID(required=True)
-    reported_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    reported_at = Instant(load_default=None, allow_none=True)
     # Scores are checked against each item's own scale by the service, so every bad answer
     # gets one message naming answers.<item code> (unknown item, out of range, not an integer).
     answers = fields.Dict(

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from backend import clock
 from backend.api.access import SECURITY, staff_actor
-from backend.api.fields import Phone, Reason, TimeZone
+from backend.api.fields import Email, Phone, Reason, TimeZone
 from backend.db import db
 from backend.models.sites import ROLES
 from backend.services import sites
@@ -20,14 +20,14 @@ class SiteIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$"))
     timezone = TimeZone(required=True)
-    alert_emails = fields.List(fields.Email(), required=True, validate=validate.Length(max=20))
+    alert_emails = fields.List(Email(), required=True, validate=validate.Length(max=20))
     phone_day = Phone(load_default=None, allow_none=True)
     phone_night = Phone(load_default=None, allow_none=True)
 
 
 class SitePatchIn(Schema):
     name = fields.String(validate=validate.Length(min=1, max=200))
-    alert_emails = fields.List(fields.Email(), validate=validate.Length(max=20))
+    alert_emails = fields.List(Email(), validate=validate.Length(max=20))
     phone_day = Phone(
         allow_none=True, metadata={"description": "shown to patients in urgent advice (daytime)"}
     )
@@ -47,7 +47,7 @@ class SiteOut(Schema):
 
 
 class StaffIn(Schema):
-    email = fields.Email(required=True)
+    email = Email(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     site_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=32))

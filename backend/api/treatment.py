@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 
 from backend import clock
 from backend.api.access import SECURITY, staff_actor
-from backend.api.fields import Reason
+from backend.api.fields import Day, Reason
 from backend.api.schemas import ParticipantOut
 from backend.db import db
 from backend.services import cycles, treatment
@@ -17,7 +17,7 @@ blp = Blueprint("treatment", __name__, url_prefix="/api/v1/participants", descri
 
 
 class CycleIn(Schema):
-    start_date = fields.Date(
+    start_date = Day(
         required=True, metadata={"description": "Day 1 (the infusion) of the next cycle"}
     )
     reason = Reason(load_default=None, allow_none=True)
@@ -49,7 +49,7 @@ class CycleConfirmedOut(CycleOut):
 
 
 class CyclePreviewArgs(Schema):
-    start_date = fields.Date(required=True, metadata={"description": "the Day 1 about to be confirmed"})
+    start_date = Day(required=True, metadata={"description": "the Day 1 about to be confirmed"})
 
 
 class CyclePreviewOut(Schema):
@@ -63,13 +63,13 @@ class CyclePreviewOut(Schema):
 
 
 class HoldIn(Schema):
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(load_default=None, allow_none=True, metadata={"description": "last held day"})
+    start_date = Day(required=True)
+    end_date = Day(load_default=None, allow_none=True, metadata={"description": "last held day"})
     reason = Reason(required=True)
 
 
 class HoldPatch(Schema):
-    end_date = fields.Date(required=True, metadata={"description": "last held day"})
+    end_date = Day(required=True, metadata={"description": "last held day"})
     reason = Reason(load_default=None, allow_none=True)
 
 
@@ -83,7 +83,7 @@ class HoldOut(Schema):
 
 
 class DoseChangeIn(Schema):
-    effective_date = fields.Date(required=True)
+    effective_date = Day(required=True)
     dose_mg = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False, max=10000))
     reason = Reason(required=True)
 
@@ -98,7 +98,7 @@ class DoseChangeOut(Schema):
 
 
 class DiscontinueIn(Schema):
-    date = fields.Date(required=True, metadata={"description": "first day off treatment"})
+    date = Day(required=True, metadata={"description": "first day off treatment"})
     reason = Reason(required=True)
 
 
