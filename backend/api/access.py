@@ -1,6 +1,21 @@
-"""Who is calling: bearer-token authentication for staff and for patients' devices."""
+"""Who is calling: bearer-token authentication for staff and for patients' devices.
+
+Authentication comes before validation (issue 12, finding 7): :func:`enforce` runs before
+flask-smorest parses anything, so an anonymous caller gets 401, a device token on a staff
+endpoint (or a staff token on a device endpoint) 403, and a staff role that may never use an
+endpoint 403, before any 422 could tell them which fields the endpoint takes.
+
+Who may call what is one rule plus declarations: the endpoints in ``PUBLIC`` need no token;
+``/api/v1/me/...`` is for a participant's device; every other ``/api/v1/`` endpoint is for
+staff; a view method marked with :func:`allow` is for those staff roles only (the services
+check the same roles again). Scope still comes before role, as in the services: another site's
+participant is 404 whatever the caller's role, so a 403 never confirms that an id exists.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
@@ -10,8 +25,49 @@ from backend.models import Participant
 from backend.services import auth, travel
 from backend.services.actors import Actor
 from backend.services.errors import Forbidden, Unauthorized
+from backend.services.scope import get_participant
 
 SECURITY = [{"bearerAuth": []}]
+PUBLIC = frozenset({"auth.Login", "device.Activate", "push.PublicKey"})
+DEVICE_PREFIX = "/api/v1/me/"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def allow(*roles: str) -> Callable[[F], F]:
+    """Mark a view method as reserved to these staff roles (checked by :func:`enforce`)."""
+
+    def mark(method: F) -> F:
+        method._allowed_roles = roles  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+def required(endpoint: str, method: str) -> tuple[str, tuple[str, ...] | None] | None:
+    """Who an API endpoint is for: None (public), or ("device"|"staff", staff roles or None)."""
+    if endpoint in PUBLIC or request.method == "OPTIONS":
+        return None
+    kind = "device" if (request.path + "/").startswith(DEVICE_PREFIX) else "staff"
+    view = current_app.view_functions.get(endpoint)
+    handler = getattr(getattr(view, "view_class", None), method.lower(), None)
+    return kind, getattr(handler, "_allowed_roles", None)
+
+
+def enforce() -> None:
+    """Authenticate and check the caller's kind and role for ``/api/v1/`` before any parsing."""
+    rule = request.url_rule
+    if rule is None or not request.path.startswith("/api/v1/"):
+        return
+    need = required(rule.endpoint, request.method)
+    if need is None:
+        return
+    kind, roles = need
+    actor = device_actor() if kind == "device" else staff_actor()
+    if roles is not None and actor.role not in roles:
+        participant_id = (request.view_args or {}).get("participant_id")
+        if participant_id is not None:  # scope first, as the services do: 404 outside it, never 403
+            get_participant(db.session, actor, participant_id)
+        raise Forbidden("your role may not do this")
 
 
 def bearer_token() -> str:

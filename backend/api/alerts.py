@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from backend import clock
-from backend.api.access import SECURITY, staff_actor
+from backend.api.access import SECURITY, allow, staff_actor
 from backend.api.fields import Reason
 from backend.api.pagination import NEXT_HEADERS, PageArgs, decode_cursor, page_headers
 from backend.db import db
@@ -20,6 +20,7 @@ from backend.models import Alert
 from backend.models.alerts import DECISIONS, SEVERITIES, STATUSES
 from backend.services import alerts, team_waits
 from backend.services.alert_views import alert_views
+from backend.services.scope import WRITE_ROLES
 
 blp = Blueprint("alerts", __name__, url_prefix="/api/v1/alerts", description="Alert queue")
 
@@ -157,6 +158,7 @@ class AlertItem(MethodView):
 
 @blp.route("/<alert_id>/acknowledge")
 class AlertAcknowledge(MethodView):
+    @allow(*WRITE_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(AcknowledgeIn)
     @blp.response(200, AlertOut)
@@ -168,6 +170,7 @@ class AlertAcknowledge(MethodView):
 
 @blp.route("/<alert_id>/resolve")
 class AlertResolve(MethodView):
+    @allow(*WRITE_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(ResolveIn)
     @blp.response(200, AlertOut)

@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from backend import clock
-from backend.api.access import SECURITY, device_actor, staff_actor
+from backend.api.access import SECURITY, allow, device_actor, staff_actor
 from backend.api.fields import Day, Instant, Reason, check_instant
 from backend.api.fields import parse_day as fields_parse_day
 from backend.db import db
@@ -18,6 +18,7 @@ from backend.domain import instruction
 from backend.domain.i18n import LANGUAGES
 from backend.services import diary, patient_day, travel
 from backend.services.errors import Invalid
+from backend.services.scope import WRITE_ROLES
 
 blp = Blueprint("diary", __name__, url_prefix="/api/v1", description="Dosing diary")
 
@@ -300,6 +301,7 @@ class SiteDose(MethodView):
         participant = diary.site_reader(db.session, staff_actor(), participant_id)
         return diary.get_dose(db.session, participant, parse_day(date))
 
+    @allow(*WRITE_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(SiteDoseIn)
     @blp.response(200, DoseLogOut, description="updated, or an identical repeat (no change)")

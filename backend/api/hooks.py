@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.http import HTTP_STATUS_CODES as HTTP_STATUS_NAMES
 
-from backend.api import guard
+from backend.api import access, guard
 from backend.db import db
 from backend.services.errors import ServiceError
 
@@ -35,6 +35,7 @@ def keep_changes_on_error() -> None:
 def _start_request():  # type: ignore[no-untyped-def]
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming[:64] if incoming.isprintable() and incoming else secrets.token_hex(8)
+    access.enforce()  # who is calling, before anything reads the body (401/403 before 422)
     return guard.check_request()
 
 

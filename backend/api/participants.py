@@ -8,14 +8,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from backend import clock
-from backend.api.access import SECURITY, staff_actor
+from backend.api.access import SECURITY, allow, staff_actor
 from backend.api.fields import LANGUAGES, Day, LocalTime, Reason, TimeZone
 from backend.api.pagination import NEXT_HEADERS, PageArgs, decode_cursor, page_headers
 from backend.api.schemas import AuditEventOut, DeviceOut, ParticipantOut
 from backend.db import db
 from backend.models.participants import STATUSES
 from backend.services import activation, audit, participants
-from backend.services.scope import READ_ROLES, require_role
+from backend.services.scope import READ_ROLES, WRITE_ROLES, require_role
 
 blp = Blueprint("participants", __name__, url_prefix="/api/v1/participants", description="Participants")
 
@@ -83,6 +83,7 @@ class ParticipantList(MethodView):
         page = participants.list_participants(db.session, actor, after=after, **filters)
         return page.rows, page_headers("participants", page)
 
+    @allow(*WRITE_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(ParticipantIn)
     @blp.response(201, ParticipantOut)
@@ -99,6 +100,7 @@ class ParticipantItem(MethodView):
         """One participant."""
         return participants.read(db.session, staff_actor(), participant_id)
 
+    @allow(*WRITE_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(ParticipantPatch)
     @blp.response(200, ParticipantOut)
@@ -112,6 +114,7 @@ class ParticipantItem(MethodView):
 
 @blp.route("/<participant_id>/activation-code")
 class ActivationCodeView(MethodView):
+    @allow(*WRITE_ROLES)
     @blp.doc(security=SECURITY)
     @blp.response(201, ActivationCodeOut)
     def post(self, participant_id: str) -> dict:
@@ -134,6 +137,7 @@ class Devices(MethodView):
 
 @blp.route("/<participant_id>/devices/<device_id>/revoke")
 class DeviceRevoke(MethodView):
+    @allow(*WRITE_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(RevokeIn)
     @blp.response(200, DeviceOut)

@@ -17,7 +17,7 @@ from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend import clock
-from backend.api.access import SECURITY, staff_actor
+from backend.api.access import SECURITY, allow, staff_actor
 from backend.api.diary import DoseIn
 from backend.api.fields import Day, Instant, Reason
 from backend.api.participants import ParticipantPatch
@@ -30,6 +30,7 @@ from backend.models import DataQuery
 from backend.services import data_queries, query_views
 from backend.services.data_queries import Target
 from backend.services.errors import Invalid
+from backend.services.scope import READ_ROLES, WRITE_ROLES
 
 blp = Blueprint(
     "queries", __name__, url_prefix="/api/v1/queries", description="Data queries (monitor and site)"
@@ -229,6 +230,7 @@ class Queries(MethodView):
         """Queries the caller may see, newest first; filter by site, participant, state or kind."""
         return _out(query_views.list_queries(db.session, staff_actor(), **args))
 
+    @allow(*READ_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(QueryIn)
     @blp.response(201, QueryOut, description="raised")
@@ -281,6 +283,7 @@ class QueryItem(MethodView):
 
 @blp.route("/<query_id>/answer")
 class Answer(MethodView):
+    @allow(*WRITE_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(AnswerIn)
     @blp.response(200, QueryOut)
@@ -300,6 +303,7 @@ class Answer(MethodView):
 
 @blp.route("/<query_id>/close")
 class Close(MethodView):
+    @allow(*READ_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(CloseIn)
     @blp.response(200, QueryOut)
@@ -310,6 +314,7 @@ class Close(MethodView):
 
 @blp.route("/<query_id>/reopen")
 class Reopen(MethodView):
+    @allow(*READ_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(ReopenIn)
     @blp.response(200, QueryOut)

@@ -19,13 +19,14 @@ from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from backend import clock
-from backend.api.access import SECURITY, staff_actor
+from backend.api.access import SECURITY, allow, staff_actor
 from backend.api.hooks import keep_changes_on_error
 from backend.api.schemas import AuditEventOut
 from backend.db import db
 from backend.domain.signing import CycleSignState, Meaning, SignatureStatus
 from backend.services import signatures, signing_lock, to_sign
 from backend.services.errors import Locked, ServiceError
+from backend.services.scope import INVESTIGATOR_ROLES
 
 blp = Blueprint(
     "signatures", __name__, url_prefix="/api/v1", description="Electronic signatures (investigator)"
@@ -207,6 +208,7 @@ class CycleSignatures(MethodView):
         view = signatures.read_cycle(db.session, staff_actor(), participant_id, number, now=clock.now())
         return [_signature(s, ok) for s, ok in view.signatures]
 
+    @allow(*INVESTIGATOR_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(SignIn)
     @blp.response(201, SignatureOut, description="signed")

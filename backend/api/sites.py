@@ -7,11 +7,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from backend import clock
-from backend.api.access import SECURITY, staff_actor
+from backend.api.access import SECURITY, allow, staff_actor
 from backend.api.fields import Email, Phone, Reason, TimeZone
 from backend.db import db
 from backend.models.sites import ROLES
 from backend.services import sites
+from backend.services.scope import WRITE_ROLES
 
 blp = Blueprint("sites", __name__, url_prefix="/api/v1", description="Sites and staff")
 
@@ -71,6 +72,7 @@ class Sites(MethodView):
         """Sites the caller may see."""
         return sites.list_sites(db.session, staff_actor())
 
+    @allow("admin")
     @blp.doc(security=SECURITY)
     @blp.arguments(SiteIn)
     @blp.response(201, SiteOut)
@@ -81,6 +83,7 @@ class Sites(MethodView):
 
 @blp.route("/sites/<site_id>")
 class SiteItem(MethodView):
+    @allow("admin", *WRITE_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(SitePatchIn)
     @blp.response(200, SiteOut)
@@ -100,9 +103,11 @@ class Staff(MethodView):
         """All staff accounts (admin)."""
         return sites.list_staff(db.session, staff_actor())
 
+    @allow("admin")
     @blp.doc(security=SECURITY)
     @blp.arguments(StaffIn)
     @blp.response(201, StaffOut)
     def post(self, body: dict):  # type: ignore[no-untyped-def]
         """Create a staff account (admin)."""
         return sites.create_staff(db.session, staff_actor(), now=clock.now(), **body)
+

@@ -7,11 +7,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from backend import clock
-from backend.api.access import SECURITY, staff_actor
+from backend.api.access import SECURITY, allow, staff_actor
 from backend.api.fields import Day, Reason
 from backend.api.schemas import ParticipantOut
 from backend.db import db
 from backend.services import cycles, treatment
+from backend.services.scope import INVESTIGATOR_ROLES, WRITE_ROLES
 
 blp = Blueprint("treatment", __name__, url_prefix="/api/v1/participants", description="Treatment (site)")
 
@@ -110,6 +111,7 @@ class Cycles(MethodView):
         """The participant's confirmed cycles."""
         return cycles.list_cycles(db.session, staff_actor(), participant_id)
 
+    @allow(*WRITE_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(CycleIn)
     @blp.response(201, CycleConfirmedOut)
@@ -144,6 +146,7 @@ class Holds(MethodView):
         """The participant's holds."""
         return treatment.list_holds(db.session, staff_actor(), participant_id)
 
+    @allow(*INVESTIGATOR_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(HoldIn)
     @blp.response(201, HoldOut)
@@ -154,6 +157,7 @@ class Holds(MethodView):
 
 @blp.route("/<participant_id>/holds/<hold_id>")
 class HoldItem(MethodView):
+    @allow(*INVESTIGATOR_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(HoldPatch)
     @blp.response(200, HoldOut)
@@ -170,6 +174,7 @@ class DoseChanges(MethodView):
         """The participant's dose changes."""
         return treatment.list_dose_changes(db.session, staff_actor(), participant_id)
 
+    @allow(*INVESTIGATOR_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(DoseChangeIn)
     @blp.response(201, DoseChangeOut)
@@ -180,6 +185,7 @@ class DoseChanges(MethodView):
 
 @blp.route("/<participant_id>/discontinue")
 class Discontinue(MethodView):
+    @allow(*INVESTIGATOR_ROLES)
     @blp.doc(security=SECURITY)
     @blp.arguments(DiscontinueIn)
     @blp.response(200, ParticipantOut)
