@@ -23,6 +23,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.token_pepper,
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_KEY_PREFIX=settings.ratelimit_key_prefix,
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=guard.MAX_BODY_BYTES,
     )

@@ -38,6 +38,7 @@ class Settings:
     cors_origins: tuple[str, ...]
     ratelimit_storage_uri: str
     ratelimit_enabled: bool
+    ratelimit_key_prefix: str
     staff_token_hours: int
     public_base_url: str
     push_endpoints: EndpointPolicy = field(default_factory=EndpointPolicy)
@@ -62,6 +63,7 @@ class Settings:
             cors_origins=origins,
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI") or "memory://",
             ratelimit_enabled=env.get("RATELIMIT_ENABLED", "1") not in ("0", "false", "False"),
+            ratelimit_key_prefix=env.get("RATELIMIT_KEY_PREFIX") or "dosing-diary",
             staff_token_hours=int(env.get("STAFF_TOKEN_HOURS") or 12),
             public_base_url=(env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/"),
             push_endpoints=EndpointPolicy.from_env(env),
