@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from backend import clock
 from backend.api.access import SECURITY, bearer_token, staff_actor
 from backend.api.fields import Email
+from backend.api.hooks import keep_changes_on_error
 from backend.api.limits import LOGIN_LIMIT, limiter
 from backend.api.sites import StaffOut
 from backend.db import db
@@ -38,6 +39,7 @@ class Login(MethodView):
     def post(self, body: dict) -> dict:
         """Sign in with e-mail and password; returns a bearer token."""
         settings = current_app.config["SETTINGS"]
+        keep_changes_on_error()  # the failed-login count must survive the 401/429
         token, row, user = auth.login(
             db.session,
             body["email"],

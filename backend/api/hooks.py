@@ -129,6 +129,8 @@ def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
     if error.reason:
         payload["reason"] = error.reason
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+    if getattr(error, "retry_after_seconds", None) is not None:
+        headers["Retry-After"] = str(error.retry_after_seconds)
     return payload, error.status, headers
 
 

@@ -11,7 +11,7 @@ from backend.api.access import SECURITY, allow, staff_actor
 from backend.api.fields import Email, Phone, Reason, TimeZone
 from backend.db import db
 from backend.models.sites import ROLES
-from backend.services import sites
+from backend.services import login_lock, sites
 from backend.services.scope import WRITE_ROLES
 
 blp = Blueprint("sites", __name__, url_prefix="/api/v1", description="Sites and staff")
@@ -62,6 +62,9 @@ class StaffOut(Schema):
     role = fields.String(required=True)
     site_id = fields.String(allow_none=True, required=True)
     is_active = fields.Boolean(required=True)
+    login_locked_until = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "password login locked until (ten failed logins)"}
+    )
 
 
 @blp.route("/sites")
@@ -111,3 +114,17 @@ class Staff(MethodView):
         """Create a staff account (admin)."""
         return sites.create_staff(db.session, staff_actor(), now=clock.now(), **body)
 
+
+class UnlockIn(Schema):
+    reason = Reason(required=True)
+
+
+@blp.route("/staff/<user_id>/unlock")
+class StaffUnlock(MethodView):
+    @allow("admin")
+    @blp.doc(security=SECURITY)
+    @blp.arguments(UnlockIn)
+    @blp.response(200, StaffOut)
+    def post(self, body: dict, user_id: str):  # type: ignore[no-untyped-def]
+        """Lift an account's login lock (ten failed logins lock it for 15 minutes) early (admin, audited)."""
+        return login_lock.unlock(db.session, staff_actor(), user_id, reason=body["reason"], now=clock.now())

@@ -45,6 +45,9 @@ class StaffUser(Base):
     # Electronic signatures: consecutive wrong signing passwords, and the lock they caused.
     signing_wrong_passwords: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     signing_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Password login: consecutive failed logins, and the lock they caused (services.login_lock).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    login_locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class StaffToken(Base):

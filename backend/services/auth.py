@@ -15,7 +15,7 @@ from backend.security import (
     token_digest,
     verify_password,
 )
-from backend.services import audit
+from backend.services import audit, login_lock
 from backend.services.actors import Actor
 from backend.services.errors import Unauthorized
 
@@ -50,11 +50,20 @@ def staff_actor(user: StaffUser) -> Actor:
 def login(
     session: Session, email: str, password: str, *, pepper: str, hours: int, now: datetime
 ) -> tuple[str, StaffToken, StaffUser]:
-    """Check the password and issue a new bearer token (stored only as its HMAC)."""
+    """Check the password and issue a new bearer token (stored only as its HMAC).
+
+    Failed logins of an existing account are counted and lock it (:mod:`login_lock`); the
+    caller must keep this transaction's writes even though the request fails.
+    """
     user = session.scalar(select(StaffUser).where(StaffUser.email == email.strip().lower()))
+    if user is not None:
+        login_lock.check_not_locked(user, now)
     ok, rehash = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is not None and not ok:
+        login_lock.record_failure(session, user, now)
     if user is None or not ok or not user.is_active:
         raise Unauthorized("wrong e-mail or password")
+    login_lock.record_success(session, user)
     if rehash:
         user.password_hash = rehash
     token = new_token(STAFF_TOKEN_PREFIX)
