@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import json
+
+from flask import Flask, current_app
 from flask_smorest import Api as SmorestApi
 from flask_smorest.error_handler import ErrorSchema
 from marshmallow import fields
@@ -42,6 +44,15 @@ class Api(SmorestApi):
             payload["message"] = error.description
         return payload, code, headers
 
+    def _openapi_json(self):  # type: ignore[no-untyped-def]
+        """The generated document, completed with what the request hooks enforce."""
+        from backend.api import openapi_doc  # not at the top: `backend.api.fields` would shadow `fields`
+
+        return current_app.response_class(
+            json.dumps(openapi_doc.document(self.spec.to_dict()), indent=2, sort_keys=False),
+            mimetype="application/json",
+        )
+
 
 def init_app(app: Flask) -> None:
     """Attach the API and every resource blueprint to ``app``."""
@@ -73,6 +84,9 @@ def init_app(app: Flask) -> None:
         {"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}},
     )
     api = Api(app)
+    from backend.api import openapi_doc
+
+    api.ma_plugin.converter.add_attribute_function(openapi_doc.exclusive_bounds)
     limiter.init_app(app)
     for module in (
         auth,

@@ -81,6 +81,7 @@ class SymptomReportIn(Schema):
         keys=fields.String(validate=validate.Length(min=1, max=64)),
         values=fields.Raw(allow_none=True, metadata={"type": "integer", "minimum": 0, "maximum": 4}),
         required=True,
+        metadata={"description": "item code (1 to 64 characters) -> answer 0-4, or null for a skipped item"},
     )
     temperature_c = fields.Float(
         load_default=None,
