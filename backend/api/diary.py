@@ -77,6 +77,7 @@ class DoseLogOut(Schema):
     version = fields.Integer(required=True)
 
 
+_MOVED = "a change of time zone moved this day's dose off the dose time (12 h after the previous dose)"
 _DUE = "prescribed days: when the dose is due (a change of zone keeps it 12 h after the previous one)"
 
 
@@ -103,6 +104,7 @@ class CalendarDayOut(Schema):
         },
     )
     dose_due_at = fields.AwareDateTime(required=True, allow_none=True, metadata={"description": _DUE})
+    dose_time_moved = fields.Boolean(required=True, metadata={"description": _MOVED})
     dose_log = fields.Nested(DoseLogOut, required=True, allow_none=True)
 
 
@@ -159,6 +161,7 @@ class TodayOut(Schema):
     bp_due = fields.Boolean(required=True)
     advice = fields.Nested(DayAdviceOut, required=True)
     dose_due_at = fields.AwareDateTime(required=True, allow_none=True, metadata={"description": _DUE})
+    dose_time_moved = fields.Boolean(required=True, metadata={"description": _MOVED})
     travel_prompt = fields.Nested(
         TravelPromptOut,
         required=True,

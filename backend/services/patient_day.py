@@ -60,6 +60,7 @@ class CalendarDay:
     confirmed_late: bool = False
     wait_for_team: bool = False
     dose_due_at: datetime | None = None  # prescribed days: when the dose is due (travel moves it)
+    dose_time_moved: bool = False  # a change of zone moved it off the dose time (12-hour rule)
 
 
 def day_status(day: DayInfo, log: DoseLog | None, participant: Participant, now: datetime) -> str:
@@ -103,6 +104,7 @@ def calendar_for(
                 confirmed_late=day.confirmed_late,
                 wait_for_team=day.wait_for_team,
                 dose_due_at=travel.dose_due_at(participant, plan, day.date) if day.is_prescribed else None,
+                dose_time_moved=day.is_prescribed and travel.dose_time_moved(participant, plan, day.date),
             )
         )
     return result
@@ -209,5 +211,6 @@ def today(session: Session, actor: Actor, now: datetime, language: str | None = 
         "instruction": shown,
         "contact": site_contact(session, participant),
         "dose_due_at": travel.dose_due_at(participant, plan, d) if day.is_prescribed else None,
+        "dose_time_moved": day.is_prescribed and travel.dose_time_moved(participant, plan, d),
         "travel_prompt": travel.prompt(session, participant, now),
     }

@@ -265,3 +265,9 @@ def dose_due_at(participant: Participant, plan: TreatmentPlan, d: date) -> datet
     if participant.zone_change_date is not None and d < participant.zone_change_date:
         zone = participant.zone_change_from or zone
     return local_instant(d, participant.reminder_time, zone)
+
+
+def dose_time_moved(participant: Participant, plan: TreatmentPlan, d: date) -> bool:
+    """True when a change of zone moved day ``d``'s dose off the dose time (the calendar says so)."""
+    moved = dose_overrides(participant, plan, d)
+    return moved is not None and moved != local_instant(d, participant.reminder_time, participant.timezone)

@@ -70,6 +70,7 @@ def test_local_answer_moves_the_diary_from_tomorrow_and_entries_keep_the_phone_z
         body = today(client, world, BERLIN)
         assert body["date"] == "2026-11-05" and body["travel_prompt"] is None
         assert body["dose_due_at"] == "2026-11-05T07:00:00+00:00"  # 08:00 Berlin: 18 h after 08:00 NY
+        assert body["dose_time_moved"] is False
     pid = world.participants["t"]
     site = client.get(f"/api/v1/participants/{pid}", headers=world.headers("coordinator_a")).json
     assert (site["timezone"], site["timezone_policy"]) == (BERLIN, "local")
@@ -93,6 +94,7 @@ def test_a_change_never_puts_the_next_dose_under_12_hours_and_the_calendar_shows
             headers={**world.headers("t"), "X-Device-Timezone": TOKYO},
         )
     due = {d["date"]: d["dose_due_at"] for d in r.json["days"]}
+    assert [d["dose_time_moved"] for d in r.json["days"]] == [False, True, False]
     assert due == {
         "2026-11-04": "2026-11-04T13:00:00+00:00",  # 08:00 New York
         "2026-11-05": "2026-11-05T08:00:00+00:00",  # taken 20:00Z + 12 h = 17:00 Tokyo, not 08:00

@@ -4,7 +4,7 @@
  * @module common/calendar
  */
 import { h } from './dom.js';
-import { t, formatDate } from './i18n.js';
+import { t, formatDate, formatTime } from './i18n.js';
 
 const RECORDED = ['taken', 'not_taken', 'not_reported', 'confirmed_late'];
 
@@ -51,6 +51,8 @@ function dayLabel(day) {
   else if (day.cycle) parts.push(t('calendar.cycle', { cycle: day.cycle }));
   parts.push(day.before_treatment ? t('phase.before') : t(`phase.${day.phase}`));
   if (day.wait_for_team) parts.push(t('calendar.wait_for_team'));
+  // a change of time zone moved the dose to keep 12 hours from the previous one (issue 20)
+  if (day.dose_time_moved && day.dose_due_at) parts.push(t('calendar.dose_moved', { time: formatTime(day.dose_due_at) }));
   if (RECORDED.includes(day.status)) parts.push(t(`status.${day.status}`));
   // a logged day the site confirmed late still says so (the patient was not told in time)
   if (day.confirmed_late && day.status !== 'confirmed_late') parts.push(t('status.confirmed_late'));

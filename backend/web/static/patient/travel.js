@@ -6,7 +6,7 @@
  * @module patient/travel
  */
 import { h } from '../common/dom.js';
-import { t, formatDate } from '../common/i18n.js';
+import { t, formatDate, formatTime } from '../common/i18n.js';
 import { describeError } from '../common/forms.js';
 import { call } from './api.js';
 
@@ -47,4 +47,15 @@ export function renderTravelPrompt(prompt, onDone) {
     h('div', { class: 'travel-choices' }, button('home', 'button-primary'), button('local', 'button-secondary')),
     h('p', { class: 'hint', text: t('travel.safety') }),
     status);
+}
+
+/**
+ * On the first day after a change of time zone: when today's dose is due, if the 12-hour rule
+ * moved it off the usual time. Null otherwise.
+ * @param {{dose_time_moved?: boolean, dose_due_at?: ?string}} day
+ * @returns {?HTMLElement}
+ */
+export function renderMovedDose(day) {
+  if (!day.dose_time_moved || !day.dose_due_at) return null;
+  return h('p', { class: 'dose-moved', role: 'note', text: t('travel.moved_today', { time: formatTime(day.dose_due_at) }) });
 }

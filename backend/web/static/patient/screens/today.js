@@ -13,7 +13,7 @@ import { get } from '../api.js';
 import { getValue, setValue } from '../store.js';
 import { pendingEntries } from '../outbox.js';
 import { doseForm, doseSummary } from './dose-form.js';
-import { renderTravelPrompt } from '../travel.js';
+import { renderMovedDose, renderTravelPrompt } from '../travel.js';
 
 /**
  * The calendar endpoint's days: `{from, to, days: [{date, cycle, cycle_day, phase,
@@ -145,6 +145,7 @@ export async function showToday(context, date, flash) {
     flash ? h('p', { class: 'flash', role: 'status', text: flash }) : null,
     day.offline_copy ? h('p', { class: 'status-pending', text: t('today.offline_copy') }) : null,
     isToday && !day.offline_copy ? renderTravelPrompt(day.travel_prompt, rerender) : null,
+    renderMovedDose(day),
     h('div', { class: `day-statement phase-${day.phase} state-${view.state}`, 'data-state': view.state },
       h('p', { class: 'headline', text: view.headline }), view.detail ? h('p', { text: view.detail }) : null),
     ...renderAdvice(view.advice),

@@ -139,6 +139,8 @@ export async function showParticipant(main, participantId, day = null, flash = '
         ['status', t(`site.participant_status.${participant.status}`)],
         ['c1d1', formatDate(participant.c1d1, { dateStyle: 'medium' })],
         ['timezone', participant.timezone],
+        ['timezone_policy', t(`site.travel.${participant.timezone_policy ?? 'home'}`)],
+        ['device_timezone', participant.device_timezone ?? '—'],
         ['language', participant.language],
         ['reminder_time', t('site.participant.local_time', { time: participant.reminder_time.slice(0, 5) })],
       ].map(([key, value]) => h('div', {}, h('dt', { text: t(`site.participant.${key}`) }), h('dd', { text: value })))),
