@@ -53,7 +53,10 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
 
     # Today: the one big answer.
     expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
-    expect(page.locator(".day-statement .headline")).to_contain_text("of 14")
+    # the headline is the day's one instruction (issue 14); the day's place in the cycle below it
+    headline = page.locator(".day-statement .headline")
+    expect(headline).to_have_text("Take 8 mg anlotinib today, before breakfast")
+    expect(page.locator(".day-statement")).to_contain_text("of 14")
     page.get_by_role("radio", name="Taken", exact=True).check()
     screenshot(page, "flow-patient-today-taken-360")
     page.get_by_role("button", name="Save").click()
