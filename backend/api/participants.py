@@ -15,6 +15,7 @@ from backend.api.schemas import AuditEventOut, DeviceOut, ParticipantOut
 from backend.db import db
 from backend.models.participants import STATUSES
 from backend.services import activation, audit, participants
+from backend.services.audit_views import actor_names
 from backend.services.scope import READ_ROLES, WRITE_ROLES, require_role
 
 blp = Blueprint("participants", __name__, url_prefix="/api/v1/participants", description="Participants")
@@ -161,4 +162,10 @@ class Audit(MethodView):
         after = decode_cursor("audit", paging.get("cursor"))
         limit = paging.get("limit")
         page = audit.events_for_participant(db.session, participant.id, after=after, limit=limit)
-        return page.rows, page_headers("audit", page)
+        names = actor_names(db.session, page.rows, participant)
+        columns = [name for name in AuditEventOut._declared_fields if name != "actor_name"]
+        rows = [
+            {**{column: getattr(event, column) for column in columns}, "actor_name": name}
+            for event, name in zip(page.rows, names, strict=True)
+        ]
+        return rows, page_headers("audit", page)

@@ -35,6 +35,9 @@ class AuditEventOut(Schema):
     actor_type = fields.String(required=True)
     actor_id = fields.String(required=True)
     actor_label = fields.String(allow_none=True)
+    actor_name = fields.String(
+        metadata={"description": "who acted, in words (staff name and role, or study id and device)"}
+    )
     action = fields.String(required=True)
     entity = fields.String(required=True)
     entity_id = fields.String(required=True)

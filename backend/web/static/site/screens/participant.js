@@ -11,7 +11,7 @@ import { renderCalendar } from '../../common/calendar.js';
 import { addDays, isoDate } from '../../common/dates.js';
 import { call } from '../api.js';
 import { renderBloodPressure } from '../bpchart.js';
-import { renderValue } from '../values.js';
+import { renderAudit } from '../audit.js';
 import { renderActions } from './participant-actions.js';
 import { participantSignOff } from '../signoff.js';
 import { participantQueries } from '../queries.js';
@@ -59,20 +59,6 @@ function symptomTimeline(reports) {
         : h('p', { text: t('site.symptoms.all_zero') }),
       ...renderAdvice(report.advice_shown));
   }));
-}
-
-function auditTable(events) {
-  if (!events.length) return h('p', { text: '—' });
-  return h('div', { class: 'table-scroll' }, h('table', { class: 'audit' },
-    h('thead', {}, h('tr', {}, ...['time', 'actor', 'action', 'reason', 'change'].map((key) => h('th', { scope: 'col', text: t(`site.audit.${key}`) })))),
-    h('tbody', {}, ...events.map((event) => h('tr', {},
-      h('td', { text: formatDateTime(event.server_time) }),
-      h('td', { text: event.actor_label || `${event.actor_type} ${event.actor_id}` }),
-      h('td', { text: `${event.action} ${event.entity}` }),
-      h('td', { text: event.reason || '—' }),
-      h('td', {}, h('details', {}, h('summary', { text: t('site.audit.show') }),
-        h('p', { text: t('site.audit.before') }), renderValue(event.before),
-        h('p', { text: t('site.audit.after') }), renderValue(event.after))))))));
 }
 
 /**
@@ -160,6 +146,6 @@ export async function showParticipant(main, participantId, day = null, flash = '
     section('symptoms-heading', t('site.symptoms.title'), async () => symptomTimeline(await call('GET', `${base}/symptom-reports`))),
     section('signoff-heading', t('site.signoff.participant_title'), () => participantSignOff(participantId)),
     section('queries-heading', t('site.queries.title'), () => participantQueries(participantId)),
-    section('audit-heading', t('site.audit.title'), async () => auditTable(await call('GET', `${base}/audit`))));
+    section('audit-heading', t('site.audit.title'), async () => renderAudit(await call('GET', `${base}/audit`))));
   if (day) main.querySelector('#day-heading')?.scrollIntoView();
 }
