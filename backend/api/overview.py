@@ -36,7 +36,8 @@ class OverviewTodayOut(Schema):
         required=True,
         metadata={
             "description": "on a dosing day the entry's status (taken, not_taken, pending, not_reported, "
-            "confirmed_late), else the phase (break, hold, awaiting_cycle, off_treatment)"
+            "confirmed_late), wait_for_team while the patient waits for the site's decision after a high BP "
+            "sitting, else the phase (break, hold, awaiting_cycle, off_treatment)"
         },
     )
     yesterday_status = fields.String(required=True, metadata={"description": "the same for yesterday"})

@@ -1,9 +1,10 @@
 """The site overview: every participant of a site in one row, for the coordinator's morning round.
 
-A row holds today's status (taken / pending / not reported / break / hold / waiting for the
-next cycle / off treatment), cycle and day, unresolved alerts by severity, the last entry of any
-kind, the latest BP sitting (mean and grade), adherence in the current cycle and overall with
-the protocol's threshold flag, and the late-entry rate. The whole site is computed in a fixed
+A row holds today's status (taken / pending / not reported / break / hold / wait for the
+team after a high BP sitting / waiting for the next cycle / off treatment), cycle and day,
+unresolved alerts by severity, the last entry of any kind, the latest BP sitting (mean and
+grade), adherence in the current cycle and overall with the protocol's threshold flag, and the
+late-entry rate. The whole site is computed in a fixed
 number of queries (participants, plans, dose logs, alerts, readings, reports), never one per
 participant; search, sort and keyset pages are then applied to the rows in memory, which for a
 site (tens to a few hundred participants) is cheaper than expressing adherence in SQL.
@@ -108,9 +109,12 @@ def _status(participant: Participant, plan: Any, day: date, logs: dict, now: dat
     """A day's calendar info and status: on a dosing day the entry's (taken, pending, not_reported,
     ...), otherwise the phase (break, hold, awaiting_cycle, off_treatment)."""
     info = day_info(plan, day)
+    log = logs.get((participant.id, day))
+    if info.wait_for_team and log is None:
+        return info, "wait_for_team"  # told not to take anlotinib until the site decides
     if info.phase != DOSING:
         return info, info.phase
-    return info, day_status(info, logs.get((participant.id, day)), participant, now)
+    return info, day_status(info, log, participant, now)
 
 
 def _today(participant: Participant, plan: Any, logs: dict, now: datetime) -> dict[str, Any]:

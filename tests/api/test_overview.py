@@ -4,6 +4,7 @@ adherence and lateness; searched, sorted and paged on the server, scoped to the 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from backend import clock
 from tests.support.overview_site import build_overview_site
@@ -112,3 +113,25 @@ def test_search_sort_and_scope(app, client, world):
         ).status_code
         == 422
     )
+
+
+def test_a_patient_waiting_for_the_team_after_a_high_sitting_shows_so(client, world):
+    import time_machine
+
+    sitting = str(uuid.uuid4())
+    for systolic, diastolic in ((166, 101), (162, 99)):
+        reading = {
+            "client_id": str(uuid.uuid4()),
+            "measured_at": clock.now().isoformat(),
+            "systolic": systolic,
+            "diastolic": diastolic,
+            "sitting_id": sitting,
+        }
+        assert (
+            client.post("/api/v1/me/bp-readings", json=reading, headers=world.headers("p2")).status_code
+            == 201
+        )
+    with time_machine.travel(clock.now() + timedelta(hours=11)):  # 01:00 the next day in Shanghai
+        rows = {r["study_id"]: r for r in overview(client, world).json["rows"]}
+    assert rows["01-002"]["today"]["status"] == "wait_for_team"
+    assert rows["01-001"]["today"]["status"] == "pending"

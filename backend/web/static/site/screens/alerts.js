@@ -173,7 +173,8 @@ function decisionField(alert, action) {
   const required = action === 'resolve';
   const control = h('select', { name: 'decision', required },
     h('option', { value: '', text: required ? t('site.alerts.decision_choose') : t('site.alerts.decision_later') }),
-    ...['continue', 'hold'].map((value) => h('option', { value, text: t(`site.alerts.decision_${value}`) })));
+    // a hold is an investigator's order: coordinators choose continue or leave it to them
+    ...['continue', ...(can('site.order') ? ['hold'] : [])].map((value) => h('option', { value, text: t(`site.alerts.decision_${value}`) })));
   return field(t('site.alerts.decision'), control, t('site.alerts.decision_hint'));
 }
 
