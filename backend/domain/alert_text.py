@@ -180,6 +180,10 @@ def _line(
             expected=entry.get("expected_taken"),
             difference=entry.get("difference"),
         )
+    if rule_id == "OPS-SCHEDULER":
+        return text(
+            language, "alerts.ops.scheduler", job=entry.get("job", "—"), error=entry.get("error", "—")
+        )
     if rule_id == "CYCLE-UNCONFIRMED":
         return text(
             language,

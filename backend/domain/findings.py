@@ -147,6 +147,12 @@ RULES: dict[str, tuple[str, str, str]] = {
         "Stone et al., BMJ 2002 (paper diaries overstate adherence); drug accountability at each "
         "visit; threshold from the protocol ([accountability], default > 2 tablets or > 10 %)",
     ),
+    "OPS-SCHEDULER": (
+        REVIEW,
+        "The scheduler could not process this participant: reminders and checks may be missing; "
+        "check the participant's dates",
+        PRODUCT_DECISION,
+    ),
 }
 
 

@@ -40,6 +40,10 @@ class Treatment:
     doses_per_day: int
     make_up_cutoff_hours: int
     early_start_window_days: int
+    # How far from the participant's local today a C1D1, hold or dose-change date may lie: a
+    # typo such as 9999-12-31 is refused at entry instead of breaking every later calculation.
+    date_window_past_days: int = 730
+    date_window_future_days: int = 90
 
     def is_dosing_day(self, cycle_day: int) -> bool:
         """True when ``cycle_day`` (1-based) is one of the cycle's dosing days."""
@@ -161,7 +165,10 @@ class _Section:
             raise ProtocolError(f"{self.name}.{key}: required key is missing")
         return self.values[key]
 
-    def int(self, key: str, lo: int, hi: int) -> int:
+    def int(self, key: str, lo: int, hi: int, default: int | None = None) -> int:
+        if default is not None and key not in self.values:
+            self.used.add(key)
+            return default
         value = self._get(key)
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
             raise ProtocolError(f"{self.name}.{key}: expected an integer from {lo} to {hi}, got {value!r}")
@@ -245,6 +252,8 @@ def parse_protocol(raw: Mapping[str, Any]) -> Protocol:
         doses_per_day=tr.int("doses_per_day", 1, 1),
         make_up_cutoff_hours=tr.int("make_up_cutoff_hours", 0, 24),
         early_start_window_days=tr.int("early_start_window_days", 0, cycle_length),
+        date_window_past_days=tr.int("date_window_past_days", 1, 3650, default=730),
+        date_window_future_days=tr.int("date_window_future_days", 1, 3650, default=90),
     )
     tr.finish()
 

@@ -8,17 +8,19 @@ raises the same alert twice; the alert itself goes through the alerts service (e
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.domain import calendar
+from backend.domain.calendar import TreatmentPlan
 from backend.domain.diary import entry_window_closes_at
 from backend.domain.findings import make_finding
 from backend.models import Alert, DoseLog, Participant
 from backend.services import reminders
-from backend.services.plans import load_plans, protocol_of
+from backend.services.job_isolation import each_participant
+from backend.services.plans import LazyPlans, protocol_of
 
 BATCH = 2000  # participants per check and tick; the rest are checked in the next ticks
 
@@ -41,85 +43,94 @@ def detect_missed_doses(session: Session, now: datetime) -> int:
     confirmed late by the site that the patient did not log are not missed doses, and they end
     a run of consecutive missed days.
     """
-    raised = 0
     batch = reminders.participants_without_marker(
         session, "missed_check", now, BATCH, after_local_time=(12, 0)
     )
-    plans = load_plans(session, batch)
-    for participant in batch:
+    plans = LazyPlans(session, batch)
+
+    def check(participant: Participant) -> int:
         today = reminders.local_date(now, participant.timezone)
         day = today - timedelta(days=1)
         protocol = protocol_of(participant)
         if now < entry_window_closes_at(day, participant.timezone, protocol.entry):
-            continue
+            return 0
         if not reminders.add_marker(session, participant.id, "missed_check", today, now):
-            continue
-        plan = plans[participant.id]
-        if not calendar.day_info(plan, day).is_prescribed:
-            continue
-        rules = protocol.alerts
-        lookback = [d for d in calendar.days(plan, day - timedelta(days=30), day) if d.is_prescribed]
-        rows = session.execute(
-            select(DoseLog.local_date, DoseLog.taken).where(
-                DoseLog.participant_id == participant.id,
-                DoseLog.local_date.in_([d.date for d in lookback]),
-            )
+            return 0
+        return _missed(session, participant, plans[participant.id], day, now)
+
+    return each_participant(
+        session, "detect_missed_doses", batch, check, now, _marker(session, "missed_check", now)
+    )
+
+
+def _missed(session: Session, participant: Participant, plan: TreatmentPlan, day: date, now: datetime) -> int:
+    """Raise DOSE-MISSED / DOSE-MISSED-2 for ``day`` if it ends a run of missed dosing days."""
+    if not calendar.day_info(plan, day).is_prescribed:
+        return 0
+    rules = protocol_of(participant).alerts
+    lookback = [d for d in calendar.days(plan, day - timedelta(days=30), day) if d.is_prescribed]
+    rows = session.execute(
+        select(DoseLog.local_date, DoseLog.taken).where(
+            DoseLog.participant_id == participant.id,
+            DoseLog.local_date.in_([d.date for d in lookback]),
         )
-        logged = {d: taken for d, taken in rows}
-        missed: list[str] = []
-        for info in reversed(lookback):
-            d = info.date
-            # a day confirmed late by the site and not logged was never the patient's to miss
-            unannounced = info.confirmed_late and d not in logged
-            if unannounced or logged.get(d) or len(missed) >= rules.missed_dose_review_after:
-                break
-            missed.append(d.isoformat())
-        if not missed:
-            continue
-        rule = "DOSE-MISSED-2" if len(missed) >= rules.missed_dose_review_after else "DOSE-MISSED"
-        if len(missed) < rules.missed_dose_info_after:
-            continue
-        _raise(
-            session,
-            participant,
-            rule,
-            {"local_date": day.isoformat(), "consecutive_missed": len(missed), "dates": sorted(missed)},
-            now,
+    )
+    logged = {d: taken for d, taken in rows}
+    missed: list[str] = []
+    for info in reversed(lookback):
+        d = info.date
+        # a day confirmed late by the site and not logged was never the patient's to miss
+        unannounced = info.confirmed_late and d not in logged
+        if unannounced or logged.get(d) or len(missed) >= rules.missed_dose_review_after:
+            break
+        missed.append(d.isoformat())
+    if not missed or len(missed) < rules.missed_dose_info_after:
+        return 0
+    rule = "DOSE-MISSED-2" if len(missed) >= rules.missed_dose_review_after else "DOSE-MISSED"
+    evidence = {"local_date": day.isoformat(), "consecutive_missed": len(missed), "dates": sorted(missed)}
+    _raise(session, participant, rule, evidence, now)
+    return 1
+
+
+def _marker(session: Session, kind: str, now: datetime):  # type: ignore[no-untyped-def]
+    """After a participant's check failed: mark the local day done, so it is not retried every tick."""
+
+    def mark(participant: Participant) -> None:
+        reminders.add_marker(
+            session, participant.id, kind, reminders.local_date(now, participant.timezone), now
         )
-        raised += 1
-    return raised
+
+    return mark
 
 
 def cycle_unconfirmed(session: Session, now: datetime) -> int:
     """Alert the site once per planned cycle when its start is N days past without a confirmation."""
-    raised = 0
     batch = reminders.participants_without_marker(session, "cycle_check", now, BATCH)
-    plans = load_plans(session, batch)
-    for participant in batch:
+    plans = LazyPlans(session, batch)
+
+    def check(participant: Participant) -> int:
         today = reminders.local_date(now, participant.timezone)
         if not reminders.add_marker(session, participant.id, "cycle_check", today, now):
-            continue
+            return 0
         plan = plans[participant.id]
         if plan.discontinued_on is not None:
-            continue
+            return 0
         planned = calendar.planned_next_start(plan)
         after = protocol_of(participant).alerts.cycle_unconfirmed_after_days
         if today < planned + timedelta(days=after):
-            continue
+            return 0
         number = plan.cycles[-1].number + 1
         if not reminders.add_marker(session, participant.id, "cycle_alert", planned, now, sequence=number):
-            continue
-        _raise(
-            session,
-            participant,
-            "CYCLE-UNCONFIRMED",
-            {
-                "cycle": number,
-                "planned_start": planned.isoformat(),
-                "last_confirmed_start": plan.cycles[-1].start.isoformat(),
-                "checked_on": today.isoformat(),
-            },
-            now,
-        )
-        raised += 1
-    return raised
+            return 0
+        evidence = {
+            "cycle": number,
+            "planned_start": planned.isoformat(),
+            "last_confirmed_start": plan.cycles[-1].start.isoformat(),
+            "checked_on": today.isoformat(),
+        }
+        _raise(session, participant, "CYCLE-UNCONFIRMED", evidence, now)
+        return 1
+
+    return each_participant(
+        session, "cycle_unconfirmed", batch, check, now, _marker(session, "cycle_check", now)
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.domain import bp
+from backend.domain.localtime import local_date
 from backend.domain.protocol import get_protocol
 from backend.models import Cycle, Participant, Site
 from backend.services import audit
@@ -17,6 +18,7 @@ from backend.services.actors import Actor
 from backend.services.errors import Invalid, NotFound
 from backend.services.locks import add_unique, conflict
 from backend.services.paging import Order, Page, keyset_page
+from backend.services.plans import check_date_window
 from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role, scope_participants
 
 PATCHABLE = (
@@ -74,6 +76,7 @@ def enrol(
     if site is None or not (actor.sees_all_sites or actor.site_id == site_id):
         raise Invalid({"site_id": "no such site, or not yours"})
     protocol = get_protocol(protocol_ref)
+    check_date_window(protocol.treatment, local_date(now, timezone), c1d1, "c1d1")
     dose = protocol.treatment.default_dose_mg if dose_mg is None else float(dose_mg)
     if dose not in protocol.treatment.allowed_dose_mg:
         allowed = ", ".join(f"{d:g}" for d in protocol.treatment.allowed_dose_mg)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from threading import Lock
 
 from sqlalchemy import Date, Float, Integer, Select, bindparam, cast, event, literal, null, select, union_all
@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, object_session
 
 from backend.domain.calendar import CycleStart, DoseChangeRecord, HoldPeriod, TreatmentPlan, WaitPeriod
 from backend.domain.localtime import local_date
-from backend.domain.protocol import Protocol, get_protocol
+from backend.domain.protocol import Protocol, Treatment, get_protocol
 from backend.models import Cycle, DoseChange, Hold, Participant, TeamWait
+from backend.services.errors import Invalid
 
 
 def protocol_of(participant: Participant) -> Protocol:
@@ -118,6 +119,25 @@ def load_plans(session: Session, participants: Iterable[Participant]) -> dict[st
     return {pid: _plan(p, *rows[pid]) for pid, p in by_id.items()}
 
 
+class LazyPlans(dict[str, TreatmentPlan]):
+    """Plans loaded in one query but each built when first looked up by participant id.
+
+    For the scheduler's jobs: a participant whose stored rows make no valid plan raises when
+    (and where) that participant is worked on, inside the job's per-participant isolation,
+    instead of failing the whole batch.
+    """
+
+    def __init__(self, session: Session, participants: Iterable[Participant]) -> None:
+        super().__init__()
+        self._people = {p.id: p for p in participants}
+        self._rows = _load_rows(session, list(self._people)) if self._people else {}
+
+    def __missing__(self, participant_id: str) -> TreatmentPlan:
+        plan = _plan(self._people[participant_id], *self._rows[participant_id])
+        self[participant_id] = plan
+        return plan
+
+
 def load_plan(session: Session, participant: Participant) -> TreatmentPlan:
     """The participant's treatment plan as recorded so far (confirmed cycles only)."""
     return load_plans(session, [participant])[participant.id]
@@ -210,3 +230,16 @@ def current_plan(session: Session, participant: Participant) -> TreatmentPlan:
 def local_today(participant: Participant, now: datetime) -> date:
     """The participant's local date at ``now``."""
     return local_date(now, participant.timezone)
+
+
+def check_date_window(treatment: Treatment, today: date, value: date, field: str) -> None:
+    """422 naming ``field`` unless ``value`` lies in the protocol's window around local ``today``.
+
+    C1D1, hold and dose-change dates feed every date calculation of the plan (cycle arithmetic
+    overflows past year 9999): a value years away is a typing error, never a treatment date.
+    """
+    earliest = today - timedelta(days=treatment.date_window_past_days)
+    latest = today + timedelta(days=treatment.date_window_future_days)
+    if not earliest <= value <= latest:
+        window = f"{earliest.isoformat()} .. {latest.isoformat()}"
+        raise Invalid({field: f"{value.isoformat()} is outside {window} (local today {today.isoformat()})"})

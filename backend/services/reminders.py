@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine, and_, case, select, update
@@ -28,7 +29,8 @@ from backend.domain.diary import make_up_window
 from backend.domain.localtime import day_bounds, local_date, local_instant, to_local
 from backend.models import DoseLog, Participant, Reminder
 from backend.services import travel
-from backend.services.plans import load_plans, protocol_of
+from backend.services.job_isolation import guarded
+from backend.services.plans import LazyPlans, protocol_of
 
 DOSE = "dose"
 BP = "bp"
@@ -128,7 +130,7 @@ def replan_participants(session: Session, participants: list[Participant], now: 
     """
     if not participants:
         return 0
-    plans = load_plans(session, participants)
+    plans = LazyPlans(session, participants)
     windows = {p.id: _window(p, now) for p in participants}
     all_dates = {d for days in windows.values() for d in days}
     logged = logged_dates(session, windows, all_dates)
@@ -144,13 +146,10 @@ def replan_participants(session: Session, participants: list[Participant], now: 
     changed = 0
     new_rows: list[dict] = []
     for participant in participants:
-        active = participant.status in ACTIVE_STATUSES
-        wanted: dict[tuple[str, date, int], PlannedReminder] = {}
-        for d in windows[participant.id]:
-            for item in expected_on(participant, plans[participant.id], d) if active else []:
-                if item.kind == DOSE and (participant.id, d) in logged:
-                    continue
-                wanted[item.key] = item
+        work = partial(_wanted, participant, plans, windows[participant.id], logged)
+        wanted = guarded("plan_reminders", participant, work, now, session)
+        if wanted is None:  # this participant's calendar cannot be worked out: reported, rows left alone
+            continue
         rows = existing[participant.id]
         for key, row in rows.items():
             if row.status not in ("pending", "cancelled"):
@@ -194,6 +193,22 @@ def replan_participants(session: Session, participants: list[Participant], now: 
         changed += len(new_rows)
     session.flush()
     return changed
+
+
+def _wanted(
+    participant: Participant, plans: LazyPlans, window: list[date], logged: set[tuple[str, date]]
+) -> dict[tuple[str, date, int], PlannedReminder]:
+    """The reminders the calendar asks for in ``window`` (none once off treatment; none for logged doses)."""
+    wanted: dict[tuple[str, date, int], PlannedReminder] = {}
+    if participant.status not in ACTIVE_STATUSES:
+        return wanted
+    plan = plans[participant.id]
+    for d in window:
+        for item in expected_on(participant, plan, d):
+            if item.kind == DOSE and (participant.id, d) in logged:
+                continue
+            wanted[item.key] = item
+    return wanted
 
 
 def replan_participant(session: Session, participant: Participant, now: datetime) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime, timedelta
+from functools import partial
 from weakref import WeakKeyDictionary
 
 from flask import current_app
@@ -33,7 +34,9 @@ from backend.models import (
 )
 from backend.services import outbox, reminders
 from backend.services.alert_notices import enqueue_alert_notices, iso_utc
-from backend.services.plans import load_plans, protocol_of
+from backend.services.job_isolation import guarded
+from backend.services.plans import LazyPlans, protocol_of
+from backend.services.reminders import PlannedReminder
 
 BATCH = 2000
 ENQUEUE_BUDGET_SECONDS = 20.0
@@ -185,7 +188,7 @@ def _enqueue_batch(session: Session, now: datetime) -> tuple[int, int]:
             select(Participant).where(Participant.id.in_({r.participant_id for r in rows}))
         )
     }
-    plans = load_plans(session, participants.values())
+    plans = LazyPlans(session, participants.values())
     logged = reminders.logged_dates(session, participants, {r.local_date for r in rows})
     subs: dict[str, list[PushSubscription]] = {}
     for sub in session.scalars(
@@ -200,12 +203,12 @@ def _enqueue_batch(session: Session, now: datetime) -> tuple[int, int]:
         if row.expires_at <= now:
             row.status, row.status_reason = "dropped", "expired before it could be sent"
             continue
-        expected = {}
-        if participant.status in reminders.ACTIVE_STATUSES:
-            expected = {
-                i.key: i for i in reminders.expected_on(participant, plans[participant.id], row.local_date)
-            }
-        item = expected.get((row.kind, row.local_date, row.sequence))
+        work = partial(_due_check, participant, plans, row)
+        checked = guarded("enqueue_due_reminders", participant, work, now, session)
+        if checked is None:  # reported; never retried every minute
+            row.status, row.status_reason = "dropped", "the participant's calendar could not be worked out"
+            continue
+        item, ttl_until = checked
         if item is None:
             row.status, row.status_reason = "cancelled", "no longer in the calendar"
             continue
@@ -217,16 +220,6 @@ def _enqueue_batch(session: Session, now: datetime) -> tuple[int, int]:
             continue
         targets = subs.get(participant.id, [])
         row.status = "queued" if targets else "unsubscribed"
-        ttl_until = row.expires_at
-        if row.kind == reminders.DOSE:
-            protocol = protocol_of(participant)
-            ttl_until = make_up_window(
-                plans[participant.id],
-                row.local_date,
-                participant.reminder_time,
-                participant.timezone,
-                protocol.entry,
-            ).cutoff_at
         envelope = {
             "message": _reminder_payload(row, participant),
             "ttl_until": iso_utc(ttl_until),
@@ -247,6 +240,22 @@ def _enqueue_batch(session: Session, now: datetime) -> tuple[int, int]:
             )
     session.flush()
     return len(rows), queued
+
+
+def _due_check(
+    participant: Participant, plans: LazyPlans, row: Reminder
+) -> tuple[PlannedReminder | None, datetime]:
+    """The calendar's item for a due row (None if no longer wanted) and how long a push of it lives."""
+    if participant.status not in reminders.ACTIVE_STATUSES:
+        return None, row.expires_at
+    plan = plans[participant.id]
+    expected = {i.key: i for i in reminders.expected_on(participant, plan, row.local_date)}
+    item = expected.get((row.kind, row.local_date, row.sequence))
+    if item is None or row.kind != reminders.DOSE:
+        return item, row.expires_at
+    entry = protocol_of(participant).entry
+    window = make_up_window(plan, row.local_date, participant.reminder_time, participant.timezone, entry)
+    return item, window.cutoff_at
 
 
 # --- alert delivery -------------------------------------------------------------------------

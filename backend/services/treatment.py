@@ -20,7 +20,7 @@ from backend.services import audit
 from backend.services.actors import Actor
 from backend.services.errors import Conflict, Invalid, NotFound
 from backend.services.locks import lock_participant
-from backend.services.plans import load_plan, local_today, protocol_of
+from backend.services.plans import check_date_window, load_plan, local_today, protocol_of
 from backend.services.scope import INVESTIGATOR_ROLES, READ_ROLES, get_participant, require_role
 
 # --- reads -------------------------------------------------------------------------------
@@ -83,6 +83,14 @@ def not_in_future(participant: Participant, d: date, field: str, now: datetime) 
         raise Invalid({field: f"{d.isoformat()} is in the future (today is {today.isoformat()} locally)"})
 
 
+def in_window(participant: Participant, now: datetime, **dates: date | None) -> None:
+    """Every given date within the protocol's window around the participant's local today (422)."""
+    treatment, today = protocol_of(participant).treatment, local_today(participant, now)
+    for field, value in dates.items():
+        if value is not None:
+            check_date_window(treatment, today, value, field)
+
+
 def record_row(session: Session, actor: Actor, action: str, row, participant: Participant, **kw) -> None:  # type: ignore[no-untyped-def]
     """One audit event for a treatment row; the entity is the action's prefix (cycle, hold, ...)."""
     audit.record(
@@ -109,6 +117,7 @@ def add_hold(
 ) -> Hold:
     """Order a hold from ``start_date`` to ``end_date`` (inclusive; open-ended when None)."""
     participant = on_treatment(session, actor, participant_id, INVESTIGATOR_ROLES)
+    in_window(participant, now, start_date=start_date, end_date=end_date)
     plan = load_plan(session, participant)
     error = calendar.check_hold(plan, start_date, end_date)
     if error:
@@ -148,6 +157,7 @@ def end_hold(
     hold = session.get(Hold, hold_id)
     if hold is None or hold.participant_id != participant.id:
         raise NotFound("hold not found")
+    in_window(participant, now, end_date=end_date)
     plan = load_plan(session, participant)
     error = calendar.check_hold_end(plan, HoldPeriod(hold.start_date, hold.end_date), end_date)
     if error:
@@ -183,6 +193,7 @@ def change_dose(
 ) -> DoseChange:
     """Record a new dose level from ``effective_date`` on."""
     participant = on_treatment(session, actor, participant_id, INVESTIGATOR_ROLES)
+    in_window(participant, now, effective_date=effective_date)
     plan = load_plan(session, participant)
     treatment = protocol_of(participant).treatment
     error = calendar.check_dose_change(plan, treatment, effective_date, dose_mg)
