@@ -19,7 +19,8 @@ API_CONFIG = {
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "/docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    # Swagger UI's assets come from the swagger-ui-bundle package, served by docs_assets.
+    "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
 }
 
 
@@ -84,6 +85,9 @@ def init_app(app: Flask) -> None:
         {"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}}},
     )
     api = Api(app)
+    from backend.api import docs_assets
+
+    app.register_blueprint(docs_assets.bp)
     from backend.api import openapi_doc
 
     api.ma_plugin.converter.add_attribute_function(openapi_doc.exclusive_bounds)
