@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test test-anydate test-postgres lint bench
+.PHONY: install run test test-anydate test-postgres lint bench attack
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check backend tests bench migrations
+
+# The out-of-process attack run (issue 12): quick mode for CI; ATTACK_ARGS= for the full run.
+ATTACK_ARGS ?= --quick
+attack: install
+	$(BIN)/python bench/attack.py $(ATTACK_ARGS)
 
 bench: install
 	$(BIN)/python bench/diary_load.py
