@@ -52,7 +52,9 @@ def published_source(source: str, table: str | None = None) -> str:
         else:
             current += char
     parts.append(current.strip())
-    kept = list(dict.fromkeys(part for part in parts if part and not part.startswith(_INTERNAL)))
+    published = list(dict.fromkeys(part for part in parts if part and not part.startswith(_INTERNAL)))
+    # "IC-OS via AHA 2023" is said already by "IC-OS via AHA 2023 (hold therapy at ...)"
+    kept = [part for part in published if not any(o != part and o.startswith(part) for o in published)]
     if table and table not in kept:
         kept.insert(0, table)
     return "; ".join(kept)

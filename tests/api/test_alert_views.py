@@ -76,3 +76,16 @@ def test_not_resolved_and_rule_filters(client, world):
     assert [a["id"] for a in by_rule] == [fever_alert["id"]]
     bad = client.get("/api/v1/alerts?status=closed", headers=headers)
     assert bad.status_code == 422
+
+
+def test_published_source_drops_internal_documents_and_repeats() -> None:
+    from backend.domain.alert_text import published_source
+
+    source = (
+        "CLINICAL.md blood pressure rules; IC-OS via AHA 2023 (hold therapy at >= 180/110); "
+        "NCI panel / Maitland JNCI 2010; IC-OS via AHA 2023"
+    )
+    assert published_source(source, "CTCAE v5.0") == (
+        "CTCAE v5.0; IC-OS via AHA 2023 (hold therapy at >= 180/110); NCI panel / Maitland JNCI 2010"
+    )
+    assert published_source("product decision (PRODUCT.md)") == ""
