@@ -14,12 +14,15 @@ from pathlib import Path
 
 from flask import Blueprint, Response, send_from_directory
 
+from backend.web.compression import compress
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 # What the service worker keeps for offline use: the patient app shell, never the dashboard.
 SHELL_DIRS = ("patient", "common", "i18n", "icons")
 SHELL_ROUTES = {"/": "patient/index.html", "/manifest.webmanifest": "manifest.webmanifest"}
 
 bp = Blueprint("web", __name__, static_folder=None)
+bp.after_request(compress)
 
 
 def _no_cache(response: Response) -> Response:

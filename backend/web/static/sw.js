@@ -10,7 +10,9 @@ const CACHE = `shell-${SHELL.version}`;
 self.addEventListener('install', (event) => {
   event.waitUntil(
     caches.open(CACHE)
-      .then((cache) => cache.addAll(SHELL.files.map((url) => new Request(url, { cache: 'reload' }))))
+      // 'no-cache': revalidate each file with the server (a 304 for what the page has just
+      // loaded), never take it unchecked from the HTTP cache, never download it twice.
+      .then((cache) => cache.addAll(SHELL.files.map((url) => new Request(url, { cache: 'no-cache' }))))
       .then(() => self.skipWaiting()),
   );
 });
