@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+from urllib.parse import quote
+
+import segno
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -66,6 +70,10 @@ class ParticipantFilter(PageArgs):
 class ActivationCodeOut(Schema):
     code = fields.String(required=True)
     expires_at = fields.AwareDateTime(required=True)
+    activation_url = fields.String(
+        required=True, metadata={"description": "opens the patient app with the code filled in"}
+    )
+    qr_svg = fields.String(required=True, metadata={"description": "a QR code of activation_url, SVG"})
 
 
 class RevokeIn(Schema):
@@ -113,6 +121,13 @@ class ParticipantItem(MethodView):
         )
 
 
+def qr_svg(url: str) -> str:
+    """A QR code of ``url`` as SVG (medium error correction: survives a creased printout)."""
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False)
+    return buffer.getvalue().decode()
+
+
 @blp.route("/<participant_id>/activation-code")
 class ActivationCodeView(MethodView):
     @allow(*WRITE_ROLES)
@@ -124,7 +139,8 @@ class ActivationCodeView(MethodView):
         code, row = activation.issue_code(
             db.session, staff_actor(), participant_id, pepper=pepper, now=clock.now()
         )
-        return {"code": code, "expires_at": row.expires_at}
+        url = f"{current_app.config['SETTINGS'].public_base_url}/?code={quote(code)}"
+        return {"code": code, "expires_at": row.expires_at, "activation_url": url, "qr_svg": qr_svg(url)}
 
 
 @blp.route("/<participant_id>/devices")

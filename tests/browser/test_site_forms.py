@@ -4,6 +4,7 @@ action says what it did."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -63,4 +64,35 @@ def test_the_hold_form_names_its_dates_and_confirms(browsing, live_server) -> No
     expect(page.locator(".confirmation")).to_contain_text("Hold recorded from")
     holds = live_server.api("GET", f"/participants/{pid}/holds", "investigator_a")
     assert holds.status_code == 200 and len(holds.json()) == 1
+    browsing.problems.assert_clean()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_activation_card_with_a_qr_code_and_reminder_times(browsing, live_server, language) -> None:
+    pid = live_server.world.participants["p2"]
+    page = staff_page(browsing, live_server, "coordinator_a", language)
+    page.goto(f"/site/#participant/{pid}")
+    page.locator("details.action", has=page.locator("#issue-code")).locator("summary").click()
+    page.locator("#issue-code").click()
+    card = page.locator(".activation-card")
+    expect(card.locator("img.activation-qr")).to_be_visible()
+    code = card.locator(".activation-code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", code), code
+    natural = card.locator("img.activation-qr").evaluate("(img) => img.naturalWidth")
+    assert natural > 0  # the SVG decoded
+    # the QR code's address opens the patient app with the code filled in
+    url = card.locator(".hint").inner_text().strip()
+    assert url.endswith(f"/?code={code}")
+    patient = browsing.context(width=360, height=780).new_page()
+    patient.goto(f"/?code={code}")
+    expect(patient.locator("#activate-form input[name=code]")).to_have_value(code)
+    # reminder times in the participant's local time
+    page.locator("details.action", has=page.locator("#reminders")).locator("summary").click()
+    form = page.locator("#reminders")
+    form.locator("input[name=reminder_time]").fill("07:30")
+    form.locator("textarea[name=reason]").fill("Patient asked for an earlier reminder")
+    form.locator("button[type=submit]").click()
+    expect(page.locator(".confirmation")).to_be_visible()
+    stored = live_server.api("GET", f"/participants/{pid}", "coordinator_a").json()
+    assert stored["reminder_time"].startswith("07:30")
     browsing.problems.assert_clean()

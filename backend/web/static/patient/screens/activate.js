@@ -16,6 +16,8 @@ import { languageSwitch } from './settings.js';
  */
 export function showActivation(context, onActivated) {
   const code = h('input', { name: 'code', autocomplete: 'one-time-code', autocapitalize: 'characters', spellcheck: 'false', required: true });
+  // the QR code on the site's printed activation card opens /?code=...: the code is filled in
+  code.value = new URLSearchParams(location.search).get('code') ?? '';
   const label = h('input', { name: 'device_label', value: guessDeviceLabel(), maxlength: 80 });
   const form = h('form', { id: 'activate-form', novalidate: true },
     field(t('activate.code'), code, t('activate.code_hint')),

@@ -6,7 +6,7 @@
  * @module site/screens/participant-actions
  */
 import { h } from '../../common/dom.js';
-import { t, formatDate } from '../../common/i18n.js';
+import { t, formatDate, formatDateTime } from '../../common/i18n.js';
 import { field, showErrors, clearErrors } from '../../common/forms.js';
 import { instantInZone } from '../../common/dates.js';
 import { call } from '../api.js';
@@ -141,6 +141,48 @@ export function renderActions(participant, onDone, { day } = {}) {
         return call('PUT', `${base}/doses/${date}`, body);
       },
     }));
+  forms.append(
+    actionForm({
+      id: 'reminders', title: t('site.action.reminders'), onDone,
+      done: () => t('site.done.reminders'),
+      fields: [
+        { name: 'reminder_time', type: 'time', label: 'site.field.reminder_time_zone', labelValues: { zone: participant.timezone } },
+        { name: 'bp_reminder_time', type: 'time', label: 'site.field.bp_reminder_time_zone', labelValues: { zone: participant.timezone } },
+        { name: 'baseline_sbp', type: 'number' },
+        { name: 'baseline_dbp', type: 'number' },
+        { name: 'reason', type: 'textarea', required: true },
+      ],
+      send: (values) => call('PATCH', base, values),
+    }),
+    activationCard(participant));
   if (day) forms.querySelector('#site-dose input[name=date]').value = day;
   return forms;
+}
+
+/**
+ * Issue (or reissue) the patient's activation code: a printable card with the code, its expiry
+ * and a QR code that opens the patient app with the code filled in. A new code revokes the old.
+ * @param {Object} participant
+ * @returns {HTMLElement}
+ */
+function activationCard(participant) {
+  const holder = h('div', { 'aria-live': 'polite' });
+  const button = h('button', { type: 'button', class: 'button-primary', id: 'issue-code', text: t('site.activation.issue') });
+  button.addEventListener('click', async () => {
+    try {
+      const issued = await call('POST', `/participants/${participant.id}/activation-code`);
+      const image = h('img', { src: `data:image/svg+xml;base64,${btoa(issued.qr_svg)}`, alt: t('site.activation.qr_alt'), class: 'activation-qr', width: 180, height: 180 });
+      holder.replaceChildren(h('div', { class: 'activation-card' },
+        h('p', { class: 'activation-title', text: t('site.activation.card_title', { study_id: participant.study_id }) }),
+        image,
+        h('p', { class: 'activation-code', text: issued.code }),
+        h('p', { text: t('site.activation.expires', { time: formatDateTime(issued.expires_at) }) }),
+        h('p', { class: 'hint', text: issued.activation_url })),
+      h('button', { type: 'button', class: 'button-secondary', text: t('site.activation.print'), onclick: () => window.print() }));
+    } catch (error) {
+      holder.replaceChildren(h('p', { class: 'form-error', role: 'alert', text: error.message }));
+    }
+  });
+  return h('details', { class: 'action' }, h('summary', { text: t('site.activation.title') }),
+    h('p', { class: 'hint', text: t('site.activation.hint') }), button, holder);
 }
