@@ -41,6 +41,11 @@ def test_bp_by_sitting_on_a_time_axis_and_a_readable_audit_trail(browsing, live_
     pid = live_server.world.participants["p2"]
     page = staff_page(browsing, live_server, "coordinator_a", language)
     page.goto(f"/site/#participant/{pid}")
+    # the treatment timeline: C1 with a cell per cycle day so far, each linking to its day
+    timeline = page.locator("table.timeline-heatmap")
+    expect(timeline.locator("tbody th")).to_have_text(["C1"])
+    first_day = timeline.locator("td.timeline-cell a").first
+    expect(first_day).to_have_attribute("href", re.compile(f"#participant/{pid}/day/"))
     chart = page.locator("svg.bp-chart").first
     expect(chart.locator("circle.point")).to_have_count(
         3

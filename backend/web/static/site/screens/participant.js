@@ -12,6 +12,7 @@ import { addDays, isoDate } from '../../common/dates.js';
 import { call } from '../api.js';
 import { renderBloodPressure } from '../bpchart.js';
 import { renderAudit } from '../audit.js';
+import { renderTimeline } from '../timeline.js';
 import { renderActions } from './participant-actions.js';
 import { participantSignOff } from '../signoff.js';
 import { participantQueries } from '../queries.js';
@@ -136,6 +137,12 @@ export async function showParticipant(main, participantId, day = null, flash = '
     }) : null,
     actions ? h('section', { 'aria-labelledby': 'actions-heading' }, h('h2', { id: 'actions-heading', text: t('site.actions') }), actions) : null,
     section('alerts-heading', t('site.participant.alerts'), async () => alertSummary(await call('GET', `/alerts?participant_id=${participantId}`))),
+    section('timeline-heading', t('site.timeline.title'), async () => {
+      // every cycle since C1D1 (the API serves at most 400 days at once)
+      const start = participant.c1d1 > addDays(today, -380) ? participant.c1d1 : addDays(today, -380);
+      const { days } = await call('GET', `${base}/calendar?from=${start}&to=${addDays(today, 14)}`);
+      return renderTimeline(days, participantId);
+    }),
     section('calendar-heading', t('site.calendar'), async () => {
       const { days } = await call('GET', `${base}/calendar?from=${from}&to=${to}`);
       return renderCalendar(days, { today, start: participant.c1d1, onSelect: (selected) => { location.hash = dayLink(participantId, selected.date); } });

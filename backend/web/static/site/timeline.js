@@ -1,0 +1,44 @@
+/**
+ * The treatment timeline as an adherence heatmap: one row per cycle (C1, C2, …), one cell per
+ * cycle day, so the 14-on/7-off pattern, holds, dose changes and late starts line up across
+ * cycles. Each cell carries the day's status as a symbol and a colour (never colour alone), and
+ * links to that day's page; a dose change is marked where it takes effect.
+ * @module site/timeline
+ */
+import { h } from '../common/dom.js';
+import { t, formatDate } from '../common/i18n.js';
+import { dayMarker } from '../common/calendar.js';
+import { dayLink } from './route.js';
+
+/**
+ * @param {Object[]} days calendar days from the API (`cycle`, `cycle_day`, `phase`, `status`, `expected_dose_mg`)
+ * @param {string} participantId
+ * @returns {HTMLElement}
+ */
+export function renderTimeline(days, participantId) {
+  const cycles = new Map();
+  let length = 0;
+  let previousDose = null;
+  for (const day of days) {
+    if (!day.cycle) continue;
+    if (!cycles.has(day.cycle)) cycles.set(day.cycle, []);
+    const doseChanged = day.expected_dose_mg && previousDose !== null && day.expected_dose_mg !== previousDose;
+    if (day.expected_dose_mg) previousDose = day.expected_dose_mg;
+    cycles.get(day.cycle).push({ ...day, doseChanged });
+    length = Math.max(length, day.cycle_day);
+  }
+  if (!cycles.size) return h('p', { text: '—' });
+  const header = h('tr', {}, h('th', { scope: 'col', text: t('site.timeline.cycle') }),
+    ...Array.from({ length }, (_, i) => h('th', { scope: 'col', class: 'timeline-day', text: String(i + 1) })));
+  const rows = [...cycles.entries()].map(([number, cells]) => h('tr', {},
+    h('th', { scope: 'row', text: `C${number}` }),
+    ...Array.from({ length }, (_, i) => {
+      const day = cells.find((cell) => cell.cycle_day === i + 1);
+      if (!day) return h('td', { class: 'timeline-cell empty' });
+      const marker = dayMarker(day);
+      const label = `${formatDate(day.date)}: ${t(`legend.${marker}`)}${day.doseChanged ? ` — ${t('site.timeline.dose_change', { dose: day.expected_dose_mg })}` : ''}`;
+      return h('td', { class: `timeline-cell marker-${marker}${day.doseChanged ? ' dose-changed' : ''}` },
+        h('a', { href: dayLink(participantId, day.date), 'aria-label': label, title: label, text: t(`symbol.${marker}`) || '·' }));
+    })));
+  return h('div', { class: 'table-scroll' }, h('table', { class: 'timeline-heatmap' }, h('thead', {}, header), h('tbody', {}, ...rows)));
+}
