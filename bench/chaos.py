@@ -31,11 +31,12 @@ import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
+from datetime import time as time_of_day
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.alert_latency import reminder_minute  # noqa: E402
+from bench.alert_latency import move_reminders, reminder_minute  # noqa: E402
 from bench.delivery_stack import Stack, percentile, seed  # noqa: E402
 
 # What must be unique: one row per client write, one open alert per rule and patient, one message per key.
@@ -172,15 +173,16 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack(args.pg_url)
     log: list[str] = []
     try:
-        due, local = reminder_minute(25 + args.reminder_patients * 0.05 + 0.3 * args.seconds)
         world = seed(
             stack.env,
             stack.push,
             patients=args.patients + args.fevers,
             staff_devices=2,
             reminder_patients=args.reminder_patients,
-            reminder_at=local,
+            reminder_at=time_of_day(0, 0),
         )
+        due, local = reminder_minute(30 + 0.3 * args.seconds)
+        move_reminders(stack, local)
         stack.start_gunicorn()
         stack.start_scheduler()
         stack.start_scheduler(wait=False)

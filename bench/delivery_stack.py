@@ -136,6 +136,7 @@ def seed(
                 p256dh=sub["keys"]["p256dh"],
                 auth=sub["keys"]["auth"],
                 user_agent="bench staff phone",
+                policy=app.config["SETTINGS"].push_endpoints,
                 now=now,
             )
             paths.append(path)
@@ -168,6 +169,7 @@ def seed(
                     p256dh=sub["keys"]["p256dh"],
                     auth=sub["keys"]["auth"],
                     user_agent="bench phone",
+                    policy=app.config["SETTINGS"].push_endpoints,
                     now=now,
                 )
             else:
