@@ -58,6 +58,7 @@ class Load:
         self.acked: list[tuple[str, str]] = []  # (token, client_id)
         self.statuses: Counter = Counter()
         self.alert_sent: dict[str, float] = {}
+        self.fevers_acked = 0
         self.lock = threading.Lock()
         self.stop_at = time.monotonic() + seconds
 
@@ -98,6 +99,8 @@ class Load:
             "temperature_c": 38.3,
         }
         data, started = self._until_acked("POST", "/api/v1/me/symptom-reports", body, token)
+        with self.lock:
+            self.fevers_acked += data is not None
         if data and data.get("alerts"):
             with self.lock:
                 self.alert_sent[data["alerts"][0]["id"]] = started
@@ -129,15 +132,25 @@ def faults(stack: Stack, args, due: datetime, log: list[str]) -> None:  # type: 
     worker = random.choice(stack.gunicorn_workers())  # noqa: S311
     os.kill(worker, signal.SIGKILL)
     log.append(f"{time.monotonic() - begin:5.1f} s kill -9 gunicorn worker {worker}")
-    # The reminder minute: kill a scheduler one second into it (mid-delivery), then restart it.
-    time.sleep(max(0.0, due.timestamp() + 1.0 - time.time()))
-    victim = stack.schedulers[0]
-    victim.kill()
-    victim.wait()
-    log.append(f"{time.monotonic() - begin:5.1f} s kill -9 scheduler {victim.pid} in the reminder minute")
-    stack.schedulers.remove(victim)
+    # The reminder minute: once messages are in flight (rows 'sending'), kill -9 every scheduler
+    # (whichever was sending dies mid-delivery), then restart them.
+    time.sleep(max(0.0, due.timestamp() - time.time()))
+    watch_until = time.monotonic() + 90
+    while time.monotonic() < watch_until:
+        if stack.scalar("SELECT count(*) FROM notifications WHERE status = 'sending'"):
+            break
+        time.sleep(0.02)
+    victims = list(stack.schedulers)
+    for victim in victims:
+        victim.kill()
+    for victim in victims:
+        victim.wait()
+        stack.schedulers.remove(victim)
+    pids = ", ".join(str(v.pid) for v in victims)
+    log.append(f"{time.monotonic() - begin:5.1f} s kill -9 schedulers {pids} mid-delivery; restarting")
     stack.start_scheduler(wait=False)
-    at(max(args.seconds * 0.6, time.monotonic() - begin + 5))
+    stack.start_scheduler(wait=False)
+    at(max(args.seconds * 0.55, time.monotonic() - begin + 5))
     assert stack.gunicorn is not None
     os.kill(stack.gunicorn.pid, signal.SIGKILL)
     stack.gunicorn.wait()
@@ -145,7 +158,7 @@ def faults(stack: Stack, args, due: datetime, log: list[str]) -> None:  # type: 
     time.sleep(1.0)
     stack.start_gunicorn()
     if args.pg_stop_seconds > 0 and PG_CLUSTER:
-        at(max(args.seconds * 0.75, time.monotonic() - begin + 3))
+        at(max(args.seconds * 0.75, time.monotonic() - begin + 8))
         pg("stop")
         log.append(f"{time.monotonic() - begin:5.1f} s PostgreSQL stopped")
         time.sleep(args.pg_stop_seconds)
@@ -164,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=None)
     parser.add_argument("--pg-stop-seconds", type=float, default=3.0)
     args = parser.parse_args(argv)
-    defaults = (60, 12, 8, 150, 6) if args.short else (110, 50, 20, 500, 8)
+    defaults = (120, 12, 8, 150, 6) if args.short else (180, 50, 20, 500, 8)
     for name, value in zip(
         ("seconds", "patients", "fevers", "reminder_patients", "clients"), defaults, strict=True
     ):
@@ -181,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             reminder_patients=args.reminder_patients,
             reminder_at=time_of_day(0, 0),
         )
-        due, local = reminder_minute(30 + 0.3 * args.seconds)
+        due, local = reminder_minute(20 + 0.1 * args.seconds)
         move_reminders(stack, local)
         stack.start_gunicorn()
         stack.start_scheduler()
@@ -260,7 +273,8 @@ def report(stack: Stack, load: Load, world, log: list[str], args) -> int:  # typ
         "in_flight_at_a_crash": unknown,
         "sent_twice": {"push": push_twice, "email": mail_twice},
         "shown_twice": shown_twice,
-        "urgent_alerts": len(load.alert_sent),
+        "fever_reports_acknowledged": load.fevers_acked,
+        "urgent_alerts_timed": len(load.alert_sent),  # a retried report's answer may not name its alert
         "urgent_pushes": f"{len(first)} of {len(load.alert_sent) * len(world.staff_paths)}",
         "urgent_latency_s": {
             "p50": round(percentile(latencies, 0.5), 2) if latencies else None,
@@ -279,6 +293,7 @@ def report(stack: Stack, load: Load, world, log: list[str], args) -> int:  # typ
         and shown_twice == 0
         and push_twice + mail_twice <= unknown
         and len(first) == len(load.alert_sent) * len(world.staff_paths)
+        and result["reminders_received"] >= result["reminders_expected"]
     )
     print("chaos: OK" if ok else "chaos: FAILED")
     return 0 if ok else 1
