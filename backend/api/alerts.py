@@ -168,6 +168,23 @@ class AlertAcknowledge(MethodView):
         return serialise(db.session, [alert])[0]
 
 
+class DecisionIn(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS), metadata=_DECISION)
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+@blp.route("/<alert_id>/decision")
+class AlertDecision(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(DecisionIn)
+    @blp.response(200, AlertOut)
+    def post(self, body: dict, alert_id: str) -> dict:
+        """Record the site's decision (continue / hold) without changing the alert's status; ends
+        the participant's wait for the team when this alert opened it. 409 if resolved."""
+        alert = alerts.record_decision(db.session, staff_actor(), alert_id, now=clock.now(), **body)
+        return serialise(db.session, [alert])[0]
+
+
 @blp.route("/<alert_id>/resolve")
 class AlertResolve(MethodView):
     @allow(*WRITE_ROLES)

@@ -255,6 +255,21 @@ def acknowledge(
     )
 
 
+def record_decision(
+    session: Session, actor: Actor, alert_id: str, *, decision: str, note: str | None, now: datetime
+) -> Alert:
+    """Record the site's decision on an alert without acknowledging or resolving it.
+
+    Ends the wait-for-team state the alert opened (:mod:`backend.services.team_waits`); a
+    resolved alert is a Conflict (409).
+    """
+    alert = _actionable(session, actor, alert_id)
+    if alert.status == "resolved":
+        raise Conflict("alert is already resolved")
+    team_waits.decide(session, actor, alert, decision, note, now)
+    return alert
+
+
 def resolve(
     session: Session, actor: Actor, alert_id: str, *, note: str, now: datetime, decision: str | None = None
 ) -> Alert:

@@ -200,6 +200,15 @@ def _reports_ex1(client, world) -> dict[str, str]:
     with at("2026-09-20T01:10:00Z"):
         _bp(client, world, "ex1", "2026-09-20T01:00:00Z", 165, 102, sitting=_uuid("s3"))
         review = _bp(client, world, "ex1", "2026-09-20T01:06:00Z", 162, 101, sitting=_uuid("s3"))
+    with at("2026-09-20T02:00:00Z"):  # the investigator decides at once: continue (the alert stays open)
+        decision = {"decision": "continue", "note": "rechecked by phone 142/90"}
+        _ok(
+            client.post(
+                f"/api/v1/alerts/{review['alert']['id']}/decision",
+                json=decision,
+                headers=world.headers("investigator_a"),
+            )
+        )
     with at("2026-09-03T11:00:00Z"):
         _symptoms(
             client,

@@ -208,3 +208,34 @@ def test_a_new_high_sitting_after_continue_waits_again(app, client, world, push_
     assert again.json["alert"]["id"] == alert_id  # the same episode, its decision cleared
     assert again.json["alert"]["decision"] is None
     assert today(client, world, "w", utc(2026, 11, 5, 10, 5))["instruction"]["state"] == "wait_for_team"
+
+
+def test_a_decision_alone_ends_the_wait_and_leaves_the_alert_open(
+    app, client, world, push_endpoint, transport
+):
+    _, alert_id = high_sitting_on_11_04(app, client, world, push_endpoint)
+    with at(utc(2026, 11, 5, 1)):  # 09:00 on 11-05
+        other_site = client.post(
+            f"/api/v1/alerts/{alert_id}/decision",
+            json={"decision": "continue"},
+            headers=world.headers("coordinator_b"),
+        )
+        assert other_site.status_code == 404
+        bad = client.post(
+            f"/api/v1/alerts/{alert_id}/decision",
+            json={"decision": "maybe"},
+            headers=world.headers("coordinator_a"),
+        )
+        assert bad.status_code == 422 and "decision" in bad.json["errors"]["json"]
+        r = client.post(
+            f"/api/v1/alerts/{alert_id}/decision",
+            json={"decision": "continue", "note": "rechecked 140/88"},
+            headers=world.headers("coordinator_a"),
+        )
+    assert r.status_code == 200, r.json
+    assert (r.json["status"], r.json["decision"], r.json["holds_participant_waiting"]) == (
+        "open",
+        "continue",
+        False,
+    )
+    assert today(client, world, "w", utc(2026, 11, 5, 1, 5))["instruction"]["state"] == "dosing"
