@@ -28,7 +28,9 @@ from backend.services.errors import Forbidden, Unauthorized
 from backend.services.scope import get_participant
 
 SECURITY = [{"bearerAuth": []}]
-PUBLIC = frozenset({"auth.Login", "device.Activate", "push.PublicKey"})
+# deliveries.Receipts: a service worker holds no bearer token; its subscription's endpoint and auth
+# secret authenticate the receipt (backend.services.ledger.record_receipt).
+PUBLIC = frozenset({"auth.Login", "device.Activate", "push.PublicKey", "deliveries.Receipts"})
 DEVICE_PREFIX = "/api/v1/me/"
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -26,7 +26,12 @@ from backend.services.diary import MAX_RANGE_DAYS
 
 NO_NUL = "^[^\x00]*$"
 RATE_LIMITED = ("/api/v1/auth/login", "/api/v1/device/activate")
-PUBLIC_PATHS = ("/api/v1/auth/login", "/api/v1/device/activate", "/api/v1/push/vapid-public-key")
+PUBLIC_PATHS = (
+    "/api/v1/auth/login",
+    "/api/v1/device/activate",
+    "/api/v1/push/vapid-public-key",
+    "/api/v1/push/receipts",
+)
 WRITES = ("post", "put", "patch", "delete")
 RANGED = ("/api/v1/me/calendar", "/api/v1/me/doses", "/api/v1/participants/{participant_id}/calendar")
 INPUT_SUFFIXES = ("In", "Patch", "Args", "Filter", "Correction", "Ref")

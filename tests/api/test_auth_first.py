@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-PUBLIC = {"/api/v1/auth/login", "/api/v1/device/activate", "/api/v1/push/vapid-public-key"}
+PUBLIC = {
+    "/api/v1/auth/login",
+    "/api/v1/device/activate",
+    "/api/v1/push/vapid-public-key",
+    "/api/v1/push/receipts",  # authenticated by the push subscription itself (endpoint + auth secret)
+}
 
 
 def _operations(app, world):  # type: ignore[no-untyped-def]

@@ -10,7 +10,12 @@ import re
 
 import pytest
 
-PUBLIC = {"/api/v1/auth/login", "/api/v1/device/activate", "/api/v1/push/vapid-public-key"}
+PUBLIC = {
+    "/api/v1/auth/login",
+    "/api/v1/device/activate",
+    "/api/v1/push/vapid-public-key",
+    "/api/v1/push/receipts",  # authenticated by the push subscription itself (endpoint + auth secret)
+}
 
 
 @pytest.fixture

@@ -163,6 +163,9 @@ class PushEndpoint:
     def _record(self, handler: BaseHTTPRequestHandler) -> Received:
         """Read, decrypt and verify one POST, pick its scripted status and record it."""
         body = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
+        with self._cond:  # the whole request has arrived (the sender may be killed from here on)
+            self.arrived += 1
+            self._cond.notify_all()
         headers = {name.lower(): value for name, value in handler.headers.items()}
         payload, decrypt_error = self._decrypt(body)
         try:
@@ -198,8 +201,6 @@ class PushEndpoint:
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         """Record one POST, then answer with its scripted response."""
         with self._cond:
-            self.arrived += 1
-            self._cond.notify_all()
             self._in_flight += 1
             self.peak_concurrency = max(self.peak_concurrency, self._in_flight)
         try:
