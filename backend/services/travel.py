@@ -177,7 +177,8 @@ def apply_due(session: Session, now: datetime, participant_id: str | None = None
     if participant_id is not None:
         stmt = stmt.where(TimezoneChange.participant_id == participant_id)
     applied = 0
-    for change in session.scalars(stmt.order_by(TimezoneChange.switch_at).with_for_update(skip_locked=True)):
+    due = session.scalars(stmt.order_by(TimezoneChange.switch_at).with_for_update(skip_locked=True)).all()
+    for change in due:  # read first: re-planning runs statements of its own on this session
         participant = session.get(Participant, change.participant_id)
         if participant is None or change.to_timezone is None:
             continue

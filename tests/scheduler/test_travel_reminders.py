@@ -97,3 +97,42 @@ def test_reminders_after_a_change_of_zone_arrive_at_the_new_instant_exactly_once
         (0, "queued", "2026-11-05T05:00:00Z"),  # handed to the outbox once
         (1, "cancelled", "2026-11-05T08:00:00Z"),  # logged at 06:00Z, before the follow-up
     }
+
+
+def test_six_zones_west_across_the_us_dst_change_one_reminder_a_day_at_8_local(
+    app, client, world, push_endpoint, transport
+):
+    """New York to Honolulu (6 zones in summer time, 5 after the US falls back on 1 November;
+    Hawaii keeps no DST), answered "local" on 10-28: from 10-29 the reminder is at 08:00 in
+    Honolulu (18:00Z) every day, one per day, across the DST change; the day of the change is long
+    (it begins in New York and carries on until Honolulu's midnight), never doubled."""
+    with time_machine.travel(utc(2026, 10, 25, 12), tick=False):
+        pid = patient(app, world, "t", c1d1=date(2026, 10, 26), tz=NY)
+        subscribe(client, world, "t", push_endpoint, "/push/t")
+    with time_machine.travel(utc(2026, 10, 28, 20), tick=False):  # 10:00 in Honolulu
+        headers = {**world.headers("t"), "X-Device-Timezone": "Pacific/Honolulu"}
+        r = client.post(
+            "/api/v1/me/timezone",
+            json={"policy": "local", "device_timezone": "Pacific/Honolulu"},
+            headers=headers,
+        )
+        assert (r.json["effective_date"], r.json["switch_at"]) == ("2026-10-29", "2026-10-29T10:00:00+00:00")
+    instant = utc(2026, 10, 28, 11)
+    while instant <= utc(2026, 11, 2, 19):
+        tick(app, instant)
+        instant += timedelta(minutes=30)
+    push_endpoint.wait_for(6)
+    firsts = [p.payload["due_at"] for p in push_endpoint.received if p.payload["kind"] == "dose_reminder"]
+    assert firsts == [
+        "2026-10-28T12:00:00Z",  # 08:00 New York (EDT)
+        "2026-10-29T18:00:00Z",  # 08:00 Honolulu from the day of the change
+        "2026-10-30T18:00:00Z",
+        "2026-10-31T18:00:00Z",
+        "2026-11-01T18:00:00Z",  # the US fell back that night: Honolulu did not
+        "2026-11-02T18:00:00Z",
+    ]
+    old = rows(app, Reminder, Reminder.participant_id == pid, Reminder.local_date == date(2026, 10, 29))
+    assert {(r.kind, r.sequence): iso(r.due_at) for r in old if r.kind == "dose"} == {
+        ("dose", 0): "2026-10-29T18:00:00Z",  # moved from 12:00Z (08:00 New York), sent once
+        ("dose", 1): "2026-10-29T21:00:00Z",
+    }
