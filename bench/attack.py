@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -194,6 +195,7 @@ def main() -> int:
         for server in reversed(servers):
             stop(server)
         drop_database(args.pg_url, name)
+        shutil.rmtree(instance, ignore_errors=True)
 
 
 if __name__ == "__main__":
