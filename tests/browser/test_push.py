@@ -64,7 +64,8 @@ def test_push_message_shows_a_notification(browsing, live_server) -> None:
         shown = page.evaluate(read_notifications)
     assert len(shown) == 1
     assert shown[0]["title"] == payload["title"]
-    assert shown[0]["tag"] == payload["id"]
+    # one notification per message: the tag is kind:id, so a re-sent message replaces the shown one
+    assert shown[0]["tag"] == f"{payload['kind']}:{payload['id']}"
     assert shown[0]["body"] == payload["body"]
     assert shown[0]["data"]["url"] == "/#today" and shown[0]["data"]["kind"] == "dose_reminder"
     browsing.problems.assert_clean()

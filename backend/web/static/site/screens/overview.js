@@ -97,7 +97,7 @@ function row(participant) {
       t(`site.overview.status.${today.status}`),
       today.phase === 'dosing' && today.yesterday_status === 'not_reported' && today.status !== 'not_reported'
         ? h('strong', { class: 'flag flag-line', text: `⚠ ${t('site.overview.yesterday_not_reported')}` }) : null),
-    h('td', { class: 'nowrap' }, today.cycle ? h('a', { href: dayLink(participant.participant_id, today.date), text: t('site.day.cycle_day_value', { cycle: today.cycle, day: today.cycle_day }) }) : '—'),
+    h('td', { class: 'nowrap' }, today.cycle ? h('a', { href: dayLink(participant.participant_id, today.date), text: (today.cycle_day == null ? t('site.day.cycle_only', { cycle: today.cycle }) : t('site.day.cycle_day_value', { cycle: today.cycle, day: today.cycle_day })) }) : '—'),
     h('td', {}, open
       ? h('a', { href: alertsForParticipant(participant.participant_id), text: ['urgent', 'review', 'info'].filter((s) => alerts[s]).map((s) => `${t(`site.severity_symbol.${s}`)} ${alerts[s]} ${t(`site.severity.${s}`)}`).join(', ') })
       : '—'),

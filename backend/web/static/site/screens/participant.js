@@ -70,7 +70,7 @@ function symptomTimeline(reports) {
 function dayDetail(record) {
   const log = record.dose_log;
   const rows = [
-    [t('site.day.cycle_day'), record.cycle ? t('site.day.cycle_day_value', { cycle: record.cycle, day: record.cycle_day }) : '—'],
+    [t('site.day.cycle_day'), record.cycle ? (record.cycle_day == null ? t('site.day.cycle_only', { cycle: record.cycle }) : t('site.day.cycle_day_value', { cycle: record.cycle, day: record.cycle_day })) : '—'],
     [t('site.day.phase'), t(`site.phase.${record.phase}`)],
     [t('site.day.status'), t(`site.day_status.${record.status}`)],
     [t('site.day.expected'), record.expected_dose_mg ? `${record.expected_dose_mg} mg` : '—'],
