@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend import clock
@@ -126,6 +127,9 @@ class ParticipantReminders(MethodView):
 class Receipts(MethodView):
     @blp.arguments(ReceiptIn)
     @blp.response(200, ReceiptOut)
+    @blp.alt_response(
+        404, schema=ErrorSchema, description="no such notification sent to this subscription"
+    )
     def post(self, body: dict) -> dict:
         """The service worker reports a notification shown or clicked (idempotent; own ones only).
 

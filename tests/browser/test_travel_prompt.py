@@ -31,6 +31,8 @@ def test_travel_prompt_at_360_px(browsing, live_server, who, language, policy):
     page.goto("/")
     if language == "en":
         page.get_by_role("radio", name="English").check()
+        # the screen is drawn again in English: fill the code only once it has been
+        expect(page.get_by_role("heading", level=1)).to_have_text("Connect this phone")
     page.locator('input[name="code"]').fill(live_server.activation_code(who))
     page.locator('button[type="submit"]').click()
     prompt = page.locator("section.travel-prompt")
