@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from backend import clock
 from backend.api.access import SECURITY, staff_actor
+from backend.api.fields import Day
 from backend.db import db
 from backend.services import ledger, response_metrics
 
@@ -73,8 +74,8 @@ class RemindersOut(Schema):
 
 
 class RangeIn(Schema):
-    start = fields.Date(data_key="from", required=True)
-    end = fields.Date(data_key="to", required=True)
+    start = Day(data_key="from", required=True)
+    end = Day(data_key="to", required=True)
 
     @validates_schema
     def _order(self, data: dict, **kwargs) -> None:  # type: ignore[no-untyped-def]
@@ -127,9 +128,7 @@ class ParticipantReminders(MethodView):
 class Receipts(MethodView):
     @blp.arguments(ReceiptIn)
     @blp.response(200, ReceiptOut)
-    @blp.alt_response(
-        404, schema=ErrorSchema, description="no such notification sent to this subscription"
-    )
+    @blp.alt_response(404, schema=ErrorSchema, description="no such notification sent to this subscription")
     def post(self, body: dict) -> dict:
         """The service worker reports a notification shown or clicked (idempotent; own ones only).
 

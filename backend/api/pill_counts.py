@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 
 from backend import clock
 from backend.api.access import SECURITY, staff_actor
-from backend.api.fields import Reason
+from backend.api.fields import Day, Reason
 from backend.db import db
 from backend.domain.accountability import Reconciliation
 from backend.models import Dispensing
@@ -40,9 +40,7 @@ def staff_first(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class DispensingIn(Schema):
-    dispensed_on = fields.Date(
-        required=True, metadata={"description": "the visit at which it was handed out"}
-    )
+    dispensed_on = Day(required=True, metadata={"description": "the visit at which it was handed out"})
     tablets_dispensed = fields.Integer(required=True, validate=validate.Range(min=1, max=100_000))
     strength_mg = fields.Float(
         load_default=None,
@@ -58,9 +56,9 @@ class DispensingIn(Schema):
 
 
 class DispensingPatch(Schema):
-    returned_on = fields.Date(metadata={"description": "the visit at which the rest came back"})
+    returned_on = Day(metadata={"description": "the visit at which the rest came back"})
     tablets_returned = fields.Integer(validate=_TABLETS)
-    dispensed_on = fields.Date()
+    dispensed_on = Day()
     tablets_dispensed = fields.Integer(validate=validate.Range(min=1, max=100_000))
     strength_mg = fields.Float(validate=validate.Range(min=0, min_inclusive=False, max=100_000))
     reference = fields.String(allow_none=True, validate=validate.Length(max=64))

@@ -115,3 +115,15 @@ def test_roles_and_scope(app, client, world):
     body = {"dispensed_on": "2026-11-24", "tablets_dispensed": 28}  # p1 started today
     expected = {**STAFF_WRITE, "coordinator_a": 201, "investigator_a": 409}  # the second: not returned yet
     check_matrix(client, world, "POST", "/api/v1/participants/{p1}/dispensings", expected, body)
+
+
+def test_dates_are_written_in_full_and_plausible(app, client, world):
+    """A visit date is exactly YYYY-MM-DD within 2000-2099, like every other date of the API."""
+    patient(app, world, "t", c1d1=C1D1)
+    with at("2026-10-22T03:00:00Z"):
+        for written in ("20261020", "0001-01-01", "9999-12-31"):
+            r = dispense(client, world, dispensed_on=written)
+            assert r.status_code == 422 and "dispensed_on" in r.json["errors"]["json"], (written, r.json)
+        made = dispense(client, world).json
+        r = patch(client, world, made["id"], returned_on="99991231", tablets_returned=1)
+        assert r.status_code == 422 and "returned_on" in r.json["errors"]["json"]

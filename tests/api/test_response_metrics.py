@@ -95,3 +95,22 @@ def test_one_working_day_skips_the_weekend_in_the_sites_zone():
     assert add_working_days(saturday, 1, shanghai) == datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
     # Thursday 23:30 UTC is already Friday 07:30 in Shanghai: the next working day is Monday there.
     assert add_working_days(datetime(2026, 11, 26, 23, 30, tzinfo=UTC), 1, shanghai).weekday() == 6
+
+
+def test_an_implausible_period_is_a_422_not_a_500(client, world):
+    """The period's dates are bounded like every date of the API (0001-01-01 overflowed in the query)."""
+    site = world.sites["a"]
+    for period in (
+        "from=0001-01-01&to=0001-01-02",
+        "from=9999-12-30&to=9999-12-31",
+        "from=20261124&to=20261125",
+    ):
+        r = client.get(
+            f"/api/v1/sites/{site}/response-metrics?{period}", headers=world.headers("coordinator_a")
+        )
+        assert r.status_code == 422, (period, r.status_code)
+    r = client.get(
+        f"/api/v1/participants/{world.participants['p1']}/reminders?from=0001-01-01&to=0001-01-02",
+        headers=world.headers("coordinator_a"),
+    )
+    assert r.status_code == 422
