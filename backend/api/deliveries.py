@@ -13,7 +13,7 @@ from backend import clock
 from backend.api.access import SECURITY, staff_actor
 from backend.api.fields import Day
 from backend.db import db
-from backend.services import ledger, response_metrics
+from backend.services import delivery_status, ledger, response_metrics
 
 blp = Blueprint("deliveries", __name__, url_prefix="/api/v1", description="Delivery ledger and receipts")
 
@@ -206,3 +206,29 @@ class SiteResponseMetrics(MethodView):
             targets=targets,
             now=clock.now(),
         )
+
+
+class DeliveryStatusOut(Schema):
+    stuck = fields.Boolean(
+        required=True,
+        metadata={"description": "true when the oldest due notice has waited more than max_wait_seconds"},
+    )
+    oldest_due_wait_seconds = fields.Float(
+        required=True, metadata={"description": "how long the oldest due, unsent notice has waited (0: none)"}
+    )
+    waiting = fields.Integer(required=True, metadata={"description": "notices due now and not yet sent"})
+    max_wait_seconds = fields.Integer(required=True, metadata={"description": "the limit: 120 s"})
+    checked_at = fields.AwareDateTime(required=True)
+
+
+@blp.route("/deliveries/status")
+class DeliveryStatus(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.response(200, DeliveryStatusOut)
+    def get(self) -> dict:
+        """Is the deliverer stuck? The check /readyz reports as `deliveries`, for signed-in staff.
+
+        The dashboard shows a warning when `stuck` is true (a due notice has waited more than
+        two minutes). Any staff role; no ids, no health data.
+        """
+        return delivery_status.delivery_status(db.session, staff_actor(), now=clock.now())
