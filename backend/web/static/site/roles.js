@@ -8,17 +8,18 @@
 import { session } from './api.js';
 
 const ABILITIES = {
-  coordinator: ['alerts.act', 'site.enter'],
-  investigator: ['alerts.act', 'site.enter', 'site.order'],
+  coordinator: ['alerts.act', 'site.enter', 'site.settings'],
+  investigator: ['alerts.act', 'site.enter', 'site.order', 'site.settings'],
   monitor: [],
-  admin: [],
+  admin: ['site.settings'],
 };
 
 /**
  * May the current user do `ability`?
  *  - `alerts.act`: acknowledge and resolve alerts;
  *  - `site.enter`: confirm cycles, enter doses, issue activation codes, edit reminders;
- *  - `site.order`: investigator-only orders (holds, dose changes, discontinuation).
+ *  - `site.order`: investigator-only orders (holds, dose changes, discontinuation);
+ *  - `site.settings`: the site's day and night phone numbers (admins too).
  * @param {string} ability
  * @returns {boolean}
  */

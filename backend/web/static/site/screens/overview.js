@@ -13,6 +13,8 @@ import { field } from '../../common/forms.js';
 import { call, session } from '../api.js';
 import { alertsForParticipant, dayLink, participantLink, routeHash } from '../route.js';
 import { elapsed } from './alerts.js';
+import { enrolForm, sitePhonesForm } from '../manage.js';
+import { can } from '../roles.js';
 
 export const PAGE_SIZE = 25;
 // column -> the server's sort name (null: not sortable)
@@ -31,8 +33,9 @@ export async function showOverview(main, { query = new URLSearchParams() } = {})
   const user = session().user;
   let site = query.get('site') || user.site_id;
   let chooser = null;
+  let sites = [];
+  if (!user.site_id || can('site.settings')) sites = await call('GET', '/sites');
   if (!user.site_id) {
-    const sites = await call('GET', '/sites');
     site ||= sites[0]?.id;
     const control = h('select', { name: 'site' }, ...sites.map((each) => h('option', { value: each.id, text: `${each.code} — ${each.name}` })));
     control.value = site ?? '';
@@ -63,7 +66,21 @@ export async function showOverview(main, { query = new URLSearchParams() } = {})
       state.cursor ? h('a', { href: routeHash('overview', [], { site: user.site_id ? '' : site, q: state.q, sort: state.sort }), text: t('site.overview.first_page') }) : null,
       result.next_cursor
         ? h('a', { href: routeHash('overview', [], { site: user.site_id ? '' : site, q: state.q, sort: state.sort, cursor: result.next_cursor, page: String(state.page + 1) }), rel: 'next', text: t('site.overview.next_page') })
-        : null));
+        : null),
+    manageBlock(sites.find((each) => each.id === site)));
+}
+
+/**
+ * Enrolment and the site's phone numbers, below the table so that opening them moves nothing.
+ * @param {?Object} site
+ * @returns {?HTMLElement}
+ */
+function manageBlock(site) {
+  const forms = [enrolForm(site), sitePhonesForm(site)].filter(Boolean);
+  if (!forms.length) return null;
+  return h('section', { 'aria-labelledby': 'site-manage-heading', class: 'site-manage' },
+    h('h2', { id: 'site-manage-heading', text: t('site.manage.site_title') }),
+    h('div', { class: 'actions' }, ...forms));
 }
 
 function table(rows, state, go) {

@@ -14,6 +14,8 @@ import { renderBloodPressure } from '../bpchart.js';
 import { renderAudit } from '../audit.js';
 import { renderTimeline } from '../timeline.js';
 import { renderActions } from './participant-actions.js';
+import { participantManagement } from '../manage.js';
+import { can } from '../roles.js';
 import { participantSignOff } from '../signoff.js';
 import { participantQueries } from '../queries.js';
 import { renderPillCounts } from '../pill-counts.js';
@@ -136,6 +138,7 @@ export async function showParticipant(main, participantId, day = null, flash = '
       return dayDetail(days[0]);
     }) : null,
     actions ? h('section', { 'aria-labelledby': 'actions-heading' }, h('h2', { id: 'actions-heading', text: t('site.actions') }), actions) : null,
+    can('site.enter') ? section('manage-heading', t('site.manage.title'), () => participantManagement(participant)) : null,
     section('alerts-heading', t('site.participant.alerts'), async () => alertSummary(await call('GET', `/alerts?participant_id=${participantId}`))),
     section('timeline-heading', t('site.timeline.title'), async () => {
       // every cycle since C1D1 (the API serves at most 400 days at once)
