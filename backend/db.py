@@ -1,7 +1,7 @@
 """The one session owner: engine, declarative Base, the per-request session and session_scope().
 
 Views and jobs never commit. A request's session is committed once, after the view succeeded
-(see ``backend.api.errors``), and a job's by :func:`Database.session_scope`. Work that must only
+(see ``backend.api.hooks``), and a job's by :func:`Database.session_scope`. Work that must only
 happen after the data is durable (sending queued notifications) is registered with
 :func:`after_commit` and runs once the commit went through.
 """

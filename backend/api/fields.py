@@ -127,7 +127,6 @@ def Reason(**kwargs) -> fields.String:  # noqa: N802
     return fields.String(validate=validate.Length(min=3, max=1000), **kwargs)
 
 
-Language = fields.String
 LANGUAGES = ["zh-CN", "en"]
 
 

@@ -44,7 +44,6 @@ FUTURE = "future"
 ON_TIME = "on_time"
 LATE = "late"
 STAFF_ONLY = "staff_only"
-ENTRY_CLASSES = (FUTURE, ON_TIME, LATE, STAFF_ONLY)
 
 TAKEN_AT_FUTURE_TOLERANCE = timedelta(minutes=5)
 """Phones' clocks drift: a ``taken_at`` up to this far ahead of the server is still believed."""

@@ -184,9 +184,3 @@ def severity_rank(severity: str) -> int:
     """Sort key: 0 for urgent, 1 for review, 2 for info (most pressing first)."""
     return SEVERITIES.index(severity)
 
-
-def highest_severity(findings: list[Finding]) -> str | None:
-    """The most pressing severity among ``findings``, or None when there are none."""
-    if not findings:
-        return None
-    return min((f.severity for f in findings), key=severity_rank)

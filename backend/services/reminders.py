@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from functools import partial
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, and_, case, select, update
+from sqlalchemy import Engine, and_, case, select
 from sqlalchemy.orm import Session
 
 from backend.db import insert_for, new_id
@@ -286,11 +286,3 @@ def _past(now: datetime, tz: str, hm: tuple[int, int]) -> bool:
     wall = to_local(now, tz)
     return (wall.hour, wall.minute) >= hm
 
-
-def cancel_pending(session: Session, participant_id: str, reason: str) -> None:
-    """Cancel every pending reminder of a participant (e.g. withdrawn)."""
-    session.execute(
-        update(Reminder)
-        .where(Reminder.participant_id == participant_id, Reminder.status == "pending")
-        .values(status="cancelled", status_reason=reason)
-    )
