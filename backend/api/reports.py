@@ -8,14 +8,15 @@ from marshmallow import Schema, fields, validate
 
 from backend import clock
 from backend.api.access import SECURITY, device_actor, staff_actor
-from backend.api.alerts import AlertOut, serialise
+from backend.api.alerts import AlertOut, reader_language, serialise
 from backend.api.fields import Instant
 from backend.api.pagination import NEXT_HEADERS, PageArgs, decode_cursor, page_headers
 from backend.db import db
 from backend.domain.bp import DIASTOLIC_BOUNDS, PULSE_BOUNDS, SYSTOLIC_BOUNDS
-from backend.domain.questionnaire import TEMPERATURE_BOUNDS_C, render
+from backend.domain.questionnaire import TEMPERATURE_BOUNDS_C, QuestionnaireError, load_questionnaire, render
 from backend.services import bp_readings, self_reports, symptom_reports
-from backend.services.scope import get_participant
+from backend.services.errors import NotFound
+from backend.services.scope import READ_ROLES, get_participant, require_role
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Symptom and BP self-reports")
 
@@ -232,3 +233,38 @@ class ParticipantSymptomReports(MethodView):
             db.session, actor, participant_id, after=after, limit=paging.get("limit")
         )
         return page.rows, page_headers("symptom-reports", page)
+
+
+class StaffQuestionnaireArgs(Schema):
+    questionnaire = fields.String(
+        validate=validate.Regexp(r"^[a-z0-9][a-z0-9.-]{0,63}$"),
+        metadata={
+            "description": "the key a report names (its ``questionnaire``); default: the participant's"
+        },
+    )
+
+
+@blp.route("/participants/<participant_id>/symptom-items")
+class ParticipantSymptomItems(MethodView):
+    @blp.doc(security=SECURITY)
+    @blp.arguments(StaffQuestionnaireArgs, location="query")
+    @blp.response(200, QuestionnaireOut)
+    def get(self, args: dict, participant_id: str):  # type: ignore[no-untyped-def]
+        """The symptom questionnaire as the participant saw it, worded in the reader's language.
+
+        The same items, questions and answer labels as the patient's app (PRO-CTCAE), in the
+        language of ``Accept-Language`` (en or zh-CN), so the site reads a report's scores as the
+        questions that were asked. A fixed, small document: no paging.
+        """
+        actor = staff_actor()
+        require_role(actor, READ_ROLES)
+        participant = get_participant(db.session, actor, participant_id)
+        key = args.get("questionnaire")
+        if key is None:
+            questionnaire = symptom_reports.questionnaire_for(participant)
+        else:
+            try:
+                questionnaire = load_questionnaire(key)
+            except QuestionnaireError:
+                raise NotFound("questionnaire not found") from None
+        return render(questionnaire, reader_language())

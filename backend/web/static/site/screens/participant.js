@@ -6,7 +6,6 @@
 import { h, mount } from '../../common/dom.js';
 import { t, formatDate, formatDateTime } from '../../common/i18n.js';
 import { describeError } from '../../common/forms.js';
-import { renderAdvice } from '../../common/advice.js';
 import { renderCalendar } from '../../common/calendar.js';
 import { addDays, isoDate } from '../../common/dates.js';
 import { call } from '../api.js';
@@ -15,6 +14,7 @@ import { renderAudit } from '../audit.js';
 import { renderTimeline } from '../timeline.js';
 import { renderActions } from './participant-actions.js';
 import { participantManagement } from '../manage.js';
+import { renderSymptomTrends } from '../symptom-trends.js';
 import { can } from '../roles.js';
 import { participantSignOff } from '../signoff.js';
 import { participantQueries } from '../queries.js';
@@ -47,21 +47,6 @@ function adherenceTable(adherence) {
 
 function percent(value) {
   return value === null || value === undefined ? '—' : `${Math.round(value)} %`;
-}
-
-function symptomTimeline(reports) {
-  if (!reports.length) return h('p', { text: t('site.symptoms.none') });
-  const ordered = [...reports].sort((a, b) => Date.parse(b.reported_at) - Date.parse(a.reported_at));
-  return h('ol', { class: 'timeline' }, ...ordered.map((report) => {
-    const scored = Object.entries(report.answers ?? {}).filter(([, value]) => value > 0);
-    return h('li', {},
-      h('h3', { text: formatDateTime(report.reported_at) }),
-      report.temperature_c != null ? h('p', { text: t('site.symptoms.temperature', { value: report.temperature_c }) }) : null,
-      scored.length
-        ? h('ul', {}, ...scored.map(([code, value]) => h('li', { text: t('site.symptoms.score', { item: code, value }) })))
-        : h('p', { text: t('site.symptoms.all_zero') }),
-      ...renderAdvice(report.advice_shown));
-  }));
 }
 
 /**
@@ -153,7 +138,7 @@ export async function showParticipant(main, participantId, day = null, flash = '
     section('adherence-heading', t('site.adherence.title'), async () => adherenceTable(await call('GET', `${base}/adherence`))),
     section('pills-heading', t('site.pills.title'), () => renderPillCounts(base, reload)),
     section('bp-heading', t('site.bp.title'), async () => renderBloodPressure(await call('GET', `${base}/bp-readings`))),
-    section('symptoms-heading', t('site.symptoms.title'), async () => symptomTimeline(await call('GET', `${base}/symptom-reports`))),
+    section('symptoms-heading', t('site.symptoms.title'), () => renderSymptomTrends(participant)),
     section('signoff-heading', t('site.signoff.participant_title'), () => participantSignOff(participantId)),
     section('queries-heading', t('site.queries.title'), () => participantQueries(participantId)),
     section('audit-heading', t('site.audit.title'), async () => renderAudit(await call('GET', `${base}/audit`))));
