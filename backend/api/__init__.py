@@ -28,6 +28,15 @@ class ApiErrorSchema(ErrorSchema):
     """flask-smorest's error body plus ``reason``: a stable code for what happened, where the status
     alone does not say it (e.g. ``activation_code_expired``), so clients can word it themselves."""
 
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(keys=fields.String(), values=fields.List(fields.String())),
+        metadata={
+            "description": "Field errors grouped by where each field was sent: `json` (the body), "
+            "`query`, `path` or `headers`; each maps a field name to its messages, e.g. "
+            '`{"path": {"date": ["2026-12-02 is in the future"]}}`'
+        },
+    )
     reason = fields.String(metadata={"description": "Machine-readable cause, when there is one"})
 
 

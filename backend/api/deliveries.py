@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backend import clock
+from backend.api import ApiErrorSchema
 from backend.api.access import SECURITY, staff_actor
 from backend.api.fields import Day
 from backend.db import db
@@ -128,7 +128,9 @@ class ParticipantReminders(MethodView):
 class Receipts(MethodView):
     @blp.arguments(ReceiptIn)
     @blp.response(200, ReceiptOut)
-    @blp.alt_response(404, schema=ErrorSchema, description="no such notification sent to this subscription")
+    @blp.alt_response(
+        404, schema=ApiErrorSchema, description="no such notification sent to this subscription"
+    )
     def post(self, body: dict) -> dict:
         """The service worker reports a notification shown or clicked (idempotent; own ones only).
 

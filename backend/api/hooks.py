@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.http import HTTP_STATUS_CODES as HTTP_STATUS_NAMES
 
-from backend.api import access, guard
+from backend.api import access, guard, locations
 from backend.db import db
 from backend.services.errors import ServiceError
 
@@ -117,14 +117,15 @@ def _headers(response: Response) -> Response:
 
 
 def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
-    """Answer with flask-smorest's error body: code, status, message, field errors and the reason."""
+    """Answer with flask-smorest's error body: code, status, message, field errors (under where
+    each field was sent, see ``backend.api.locations``) and the reason."""
     payload: dict = {
         "code": error.status,
         "status": HTTP_STATUS_NAMES[error.status],
         "message": error.message,
     }
     if error.errors:
-        payload["errors"] = {"json": error.errors}
+        payload["errors"] = locations.locate(error.errors)
     if error.reason:
         payload["reason"] = error.reason
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}

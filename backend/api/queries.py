@@ -13,10 +13,10 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, ValidationError, fields, validate
 
 from backend import clock
+from backend.api import ApiErrorSchema
 from backend.api.access import SECURITY, allow, staff_actor
 from backend.api.diary import DoseIn
 from backend.api.fields import Day, Instant, Reason
@@ -287,7 +287,9 @@ class Answer(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(AnswerIn)
     @blp.response(200, QueryOut)
-    @blp.alt_response(409, schema=ErrorSchema, description="the query is closed, or was answered otherwise")
+    @blp.alt_response(
+        409, schema=ApiErrorSchema, description="the query is closed, or was answered otherwise"
+    )
     def post(self, body: dict, query_id: str):  # type: ignore[no-untyped-def]
         """Answer (site), optionally correcting the value through its own audited service."""
         actor = staff_actor()

@@ -14,11 +14,11 @@ from datetime import UTC
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from flask_smorest.error_handler import ErrorSchema
 from marshmallow import Schema, fields, validate
 from werkzeug.wrappers import Response
 
 from backend import clock
+from backend.api import ApiErrorSchema
 from backend.api.access import SECURITY, allow, staff_actor
 from backend.api.hooks import keep_changes_on_error
 from backend.api.schemas import AuditEventOut
@@ -213,8 +213,8 @@ class CycleSignatures(MethodView):
     @blp.arguments(SignIn)
     @blp.response(201, SignatureOut, description="signed")
     @blp.alt_response(200, schema=SignatureOut, description="you already signed it so, and it is unchanged")
-    @blp.alt_response(409, schema=ErrorSchema, description="the cycle is still running")
-    @blp.alt_response(423, schema=ErrorSchema, **LOCKED_DOC)
+    @blp.alt_response(409, schema=ApiErrorSchema, description="the cycle is still running")
+    @blp.alt_response(423, schema=ApiErrorSchema, **LOCKED_DOC)
     def post(self, body: dict, participant_id: str, number: int):  # type: ignore[no-untyped-def]
         """Sign a complete cycle (investigator of the participant's site) with your password and a meaning."""
         (signed,) = _sign([(participant_id, number)], body)
@@ -226,8 +226,8 @@ class BatchSign(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(BatchSignIn)
     @blp.response(201, BatchOut, description="every cycle signed (or found already signed)")
-    @blp.alt_response(409, schema=ErrorSchema, description="a cycle is still running: nothing signed")
-    @blp.alt_response(423, schema=ErrorSchema, **LOCKED_DOC)
+    @blp.alt_response(409, schema=ApiErrorSchema, description="a cycle is still running: nothing signed")
+    @blp.alt_response(423, schema=ApiErrorSchema, **LOCKED_DOC)
     def post(self, body: dict) -> dict:
         """Sign several complete cycles with one password: one signature per cycle, all or nothing."""
         cycles = [(item["participant_id"], item["cycle"]) for item in body["cycles"]]

@@ -235,7 +235,7 @@ def test_future_date_is_422(app, client, world):
     with at("2026-10-02T15:59:00Z"):  # 23:59 on 10-02 in Shanghai
         r = put(client, world, "t", "2026-10-03", taken=True)
     assert r.status_code == 422
-    assert "future" in r.json["errors"]["json"]["date"][0]
+    assert "future" in r.json["errors"]["path"]["date"][0]
 
 
 def test_date_before_c1d1_is_422(app, client, world):
@@ -243,7 +243,7 @@ def test_date_before_c1d1_is_422(app, client, world):
     with at("2026-10-01T02:00:00Z"):
         r = put(client, world, "t", "2026-09-30", taken=True)
     assert r.status_code == 422
-    assert "before cycle 1 day 1" in r.json["errors"]["json"]["date"][0]
+    assert "before cycle 1 day 1" in r.json["errors"]["path"]["date"][0]
 
 
 def test_malformed_date_is_422(app, client, world):
@@ -455,7 +455,7 @@ def test_calendar_range_is_limited(client, world):
     h = world.headers("p1")
     assert client.get("/api/v1/me/calendar?from=2026-01-01&to=2027-02-04", headers=h).status_code == 200
     too_long = client.get("/api/v1/me/calendar?from=2026-01-01&to=2027-02-05", headers=h)
-    assert too_long.status_code == 422 and "to" in too_long.json["errors"]["json"]
+    assert too_long.status_code == 422 and "to" in too_long.json["errors"]["query"]
     assert client.get("/api/v1/me/calendar?from=2026-02-01&to=2026-01-01", headers=h).status_code == 422
     assert client.get("/api/v1/me/calendar?from=someday", headers=h).status_code == 422
 

@@ -148,7 +148,7 @@ def test_extreme_device_time_and_path_dates_are_422(api, world):
         json={"taken": True},
         headers={"X-Device-Time": "9999-12-31T23:59:59-14:00"},
     )
-    assert r.status_code == 422 and "X-Device-Time" in r.json["errors"]["json"]
+    assert r.status_code == 422 and "X-Device-Time" in r.json["errors"]["headers"]
     for day in ("0001-01-01", "9999-12-31", "20261130", "2026-W48-1", "2026-11-30T00:00"):
         r = api("PUT", f"/api/v1/me/doses/{day}", "p1", json={"taken": True})
         assert r.status_code == 422, day

@@ -56,8 +56,8 @@ def test_confirmed_two_days_late_lists_the_days_and_keeps_them_out_of_alerts_and
         "confirmed_late_days": ["2026-10-22", "2026-10-23"],  # Saturday's dose can still be taken
     }
     assert (
-        too_early.status_code == 422
-        and "from 2026-10-20" in too_early.json["errors"]["json"]["start_date"][0]
+        too_early.status_code == 422  # the preview reads start_date from the query
+        and "from 2026-10-20" in too_early.json["errors"]["query"]["start_date"][0]
     )
     assert [c["number"] for c in listed_before] == [1]  # the preview wrote nothing
     assert confirmed.status_code == 201, confirmed.json
