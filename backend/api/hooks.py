@@ -40,12 +40,12 @@ def _start_request():  # type: ignore[no-untyped-def]
 
 RETRY_AFTER_SECONDS = 5
 UNAVAILABLE = {"code": 503, "status": "Service Unavailable", "message": "database unavailable; retry"}
+CONFLICT = {"code": 409, "status": "Conflict", "message": "conflicting concurrent write; retry"}
 
 
 def _unavailable_response() -> Response:
     """503 with Retry-After: the database is down, restarting or busy; the request changed nothing."""
-    response = current_app.make_response((UNAVAILABLE, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}))
-    return _headers(response)
+    return current_app.make_response((UNAVAILABLE, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}))
 
 
 def _is_outage(error: BaseException) -> bool:
@@ -69,8 +69,15 @@ def _database_unavailable(error: DBAPIError | PoolTimeout):  # type: ignore[no-u
 
 
 def _finish_request(response: Response) -> Response:
-    if g.get("database_unavailable"):
-        return _headers(response)
+    """Commit (or roll back) the request's writes, then give the answer, whichever it turned out
+    to be (a 409 or 503 produced by the commit itself included), its headers and request id."""
+    if not g.get("database_unavailable"):
+        response = _commit(response)
+    return _headers(response)
+
+
+def _commit(response: Response) -> Response:
+    """Commit on success (or ``keep_changes_on_error``), else roll back; the answer to give."""
     try:
         if response.status_code < 400 or g.get("commit_on_error"):
             db.commit_request()
@@ -78,15 +85,13 @@ def _finish_request(response: Response) -> Response:
             db.rollback_request()
     except IntegrityError:
         # A concurrent request wrote the same unique row first: the client should retry.
-        return current_app.make_response(
-            ({"code": 409, "status": "Conflict", "message": "conflicting concurrent write; retry"}, 409)
-        )
+        return current_app.make_response((CONFLICT, 409))
     except (OperationalError, InterfaceError, PoolTimeout, DBAPIError) as exc:
         if not _is_outage(exc):
             raise
         current_app.logger.exception("commit failed")
         return _unavailable_response()
-    return _headers(response)
+    return response
 
 
 # X-Device-Time: the phone's clock when an entry was captured (stored next to server time);
