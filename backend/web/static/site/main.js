@@ -1,6 +1,7 @@
 /**
  * Dashboard entry: sign-in, the header (user, language, sign-out) and the view router
- * (#alerts, #participants, #participant/<id>).
+ * (#alerts, #participants, #participant/<id>, #metrics), and the stuck-deliverer warning above
+ * every screen.
  * @module site/main
  */
 import { h, mount, focusHeading } from '../common/dom.js';
@@ -16,6 +17,8 @@ import { showSignOff } from './signoff.js';
 import { showQueries } from './queries.js';
 import { parseRoute } from './route.js';
 import { showOverview } from './screens/overview.js';
+import { showMetrics } from './response-metrics.js';
+import { deliveryWarning } from './delivery-warning.js';
 
 // view name -> (container, route) => Promise; see route.js for the addresses
 const VIEWS = {
@@ -26,6 +29,7 @@ const VIEWS = {
   exports: (view, route) => showExports(view, route.parts[0]),
   signoff: (view) => showSignOff(view),
   queries: (view) => showQueries(view),
+  metrics: showMetrics,
 };
 const main = document.getElementById('main');
 let latestRender = 0;
@@ -47,6 +51,7 @@ function renderHeader() {
       ? h('nav', { 'aria-label': t('nav.label') }, h('ul', {},
         h('li', {}, h('a', { href: '#overview', 'data-view': 'overview', text: t('site.nav.overview') })),
         h('li', {}, h('a', { href: '#alerts', 'data-view': 'alerts', text: t('site.nav.alerts') })),
+        h('li', {}, h('a', { href: '#metrics', 'data-view': 'metrics', text: t('site.nav.metrics') })),
         h('li', {}, h('a', { href: '#participants', 'data-view': 'participants', text: t('site.nav.participants') })),
         h('li', {}, h('a', { href: '#signoff', 'data-view': 'signoff', text: t('site.nav.signoff') })),
         h('li', {}, h('a', { href: '#queries', 'data-view': 'queries', text: t('site.nav.queries') })),
@@ -77,9 +82,9 @@ async function render() {
   const view = h('div', { class: 'view' });
   const renderId = ++latestRender;
   try {
-    await VIEWS[name](view, route);
+    const [, warning] = await Promise.all([VIEWS[name](view, route), deliveryWarning()]);
     if (renderId !== latestRender) return;
-    mount(main, view);
+    mount(main, warning, view);
   } catch (error) {
     if (renderId !== latestRender) return;
     mount(main, h('h1', { text: t('error.title') }), h('p', { class: 'form-error', role: 'alert', text: describeError(error) }));

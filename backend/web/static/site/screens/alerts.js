@@ -9,12 +9,13 @@
  */
 import { h, mount } from '../../common/dom.js';
 import { t, formatDateTime } from '../../common/i18n.js';
-import { field, showErrors, clearErrors } from '../../common/forms.js';
+import { field, showErrors, clearErrors, describeError } from '../../common/forms.js';
 import { renderAdvice } from '../../common/advice.js';
 import { call } from '../api.js';
 import { can } from '../roles.js';
 import { renderValue } from '../values.js';
-import { isAlertId, participantLink, routeHash } from '../route.js';
+import { alertLink, isAlertId, participantLink, routeHash } from '../route.js';
+import { alertDeliveries } from '../deliveries.js';
 
 const SEVERITIES = ['urgent', 'review', 'info'];
 const STATUS_FILTERS = { unresolved: ['open', 'acknowledged'], open: ['open'], acknowledged: ['acknowledged'], resolved: ['resolved'], all: [] };
@@ -53,7 +54,22 @@ async function showOneAlert(main, alertId) {
   mount(main,
     h('p', {}, h('a', { href: '#alerts', text: t('site.alerts.back') })),
     h('h1', { text: t('site.alerts.one_title', { study_id: alert.study_id }) }),
-    h('div', { class: 'alert-list' }, alertCard(alert)));
+    h('div', { class: 'alert-list' }, alertCard(alert)),
+    deliverySection(alert));
+}
+
+/**
+ * The alert's notices and their delivery (read-only, every role that may see the alert); it
+ * loads after the card, and a failure to load it is said in its place only.
+ */
+function deliverySection(alert) {
+  const body = h('div', { class: 'section-body' }, h('p', { text: t('site.loading') }));
+  alertDeliveries(alert).then(
+    (content) => mount(body, content),
+    (error) => mount(body, h('p', { class: 'form-error', text: describeError(error) })),
+  );
+  return h('section', { 'aria-labelledby': 'deliveries-heading', class: 'deliveries-section' },
+    h('h2', { id: 'deliveries-heading', text: t('site.deliveries.title') }), body);
 }
 
 /**
@@ -77,7 +93,8 @@ async function showQueue(main, query) {
     h('h1', { text: t('site.alerts.title') }),
     filterForm(filters, participants),
     h('p', { role: 'status', text: t('site.alerts.count', { count: alerts.length }) }),
-    h('ol', { class: 'alert-list' }, ...alerts.map((alert) => h('li', { 'data-alert-id': alert.id }, alertCard(alert)))));
+    h('ol', { class: 'alert-list' }, ...alerts.map((alert) => h('li', { 'data-alert-id': alert.id }, alertCard(alert),
+      h('a', { class: 'ledger-link', href: alertLink(alert.id), text: t('site.deliveries.open_alert') })))));
 }
 
 function filterForm(filters, participants) {

@@ -19,6 +19,7 @@ import { can } from '../roles.js';
 import { participantSignOff } from '../signoff.js';
 import { participantQueries } from '../queries.js';
 import { renderPillCounts } from '../pill-counts.js';
+import { renderReminders } from '../reminders.js';
 import { alertLink, dayLink } from '../route.js';
 
 // confirmed_late: dosing days the site confirmed late, unlogged, left out of prescribed and the percentage
@@ -125,6 +126,7 @@ export async function showParticipant(main, participantId, day = null, flash = '
     actions ? h('section', { 'aria-labelledby': 'actions-heading' }, h('h2', { id: 'actions-heading', text: t('site.actions') }), actions) : null,
     can('site.enter') ? section('manage-heading', t('site.manage.title'), () => participantManagement(participant)) : null,
     section('alerts-heading', t('site.participant.alerts'), async () => alertSummary(await call('GET', `/alerts?participant_id=${participantId}`))),
+    section('reminders-heading', t('site.reminders.title'), () => renderReminders(participant)),
     section('timeline-heading', t('site.timeline.title'), async () => {
       // every cycle since C1D1 (the API serves at most 400 days at once)
       const start = participant.c1d1 > addDays(today, -380) ? participant.c1d1 : addDays(today, -380);
