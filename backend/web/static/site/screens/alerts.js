@@ -16,8 +16,10 @@ import { can } from '../roles.js';
 import { renderValue } from '../values.js';
 import { alertLink, isAlertId, participantLink, routeHash } from '../route.js';
 import { alertDeliveries } from '../deliveries.js';
+import { callPage, loadMore } from '../paging.js';
 
 const SEVERITIES = ['urgent', 'review', 'info'];
+export const ALERT_PAGE = 25; // alerts per page of the queue (more load below, never above)
 const STATUS_FILTERS = { unresolved: ['open', 'acknowledged'], open: ['open'], acknowledged: ['acknowledged'], resolved: ['resolved'], all: [] };
 export const RULES = [
   'BP-CRISIS', 'BP-CONFIRMED-160-100', 'BP-UNCONFIRMED-HIGH', 'BP-PERSISTENT-G2', 'SYM-FEVER', 'SYM-HEMOPTYSIS', 'SYM-GI-BLEED',
@@ -88,13 +90,30 @@ async function showQueue(main, query) {
   if (filters.severity) params.set('severity', filters.severity);
   if (filters.participant) params.set('participant_id', filters.participant);
   if (filters.rule) params.set('rule_id', filters.rule);
-  const [alerts, participants] = await Promise.all([call('GET', `/alerts?${params}`), call('GET', '/participants')]);
+  params.set('limit', String(ALERT_PAGE));
+  const path = `/alerts?${params}`;
+  const [first, participants] = await Promise.all([callPage(path), call('GET', '/participants')]);
+  const list = h('ol', { class: 'alert-list' });
+  const count = h('p', { role: 'status' });
+  const shown = new Set();
+  const append = (alerts) => {
+    // keyset pages never overlap; the check only guards against a card appearing twice
+    const added = alerts.filter((alert) => !shown.has(alert.id)).map((alert) => {
+      shown.add(alert.id);
+      return h('li', { 'data-alert-id': alert.id }, alertCard(alert),
+        h('a', { class: 'ledger-link', href: alertLink(alert.id), text: t('site.deliveries.open_alert') }));
+    });
+    list.append(...added);
+    count.textContent = t('site.alerts.count', { count: shown.size });
+    return added;
+  };
+  append(first.rows);
   mount(main,
     h('h1', { text: t('site.alerts.title') }),
     filterForm(filters, participants),
-    h('p', { role: 'status', text: t('site.alerts.count', { count: alerts.length }) }),
-    h('ol', { class: 'alert-list' }, ...alerts.map((alert) => h('li', { 'data-alert-id': alert.id }, alertCard(alert),
-      h('a', { class: 'ledger-link', href: alertLink(alert.id), text: t('site.deliveries.open_alert') })))));
+    count,
+    list,
+    loadMore(path, first.next, append, t('site.alerts.load_more', { count: ALERT_PAGE })));
 }
 
 function filterForm(filters, participants) {
