@@ -23,7 +23,7 @@ from backend import clock
 from backend.db import db
 from backend.models import Participant, StaffUser
 from backend.services import delivery
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import ARTIFACTS, screenshot
 from tests.browser.dashboard import LANGUAGES, fever, high_bp, staff_page
 from tests.scheduler import conftest as scheduler
 from tests.scheduler.conftest import tick
@@ -330,8 +330,8 @@ def test_a_participants_reminders_sent_opened_skipped_dropped_failed_and_planned
             assert text in shown, (who, text, shown)
         _assert_accessible(page, "section[aria-labelledby=reminders-heading]", f"reminders {who} {language}")
         if who == "p1":
-            section.scroll_into_view_if_needed()
-            screenshot(page, f"site-participant-reminders-{language}")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            section.screenshot(path=str(ARTIFACTS / f"site-participant-reminders-{language}.png"))
             # two earlier weeks on request, back to C1D1 (here: nothing earlier, the button goes)
             before = rows.count()
             earlier = section.locator("button")

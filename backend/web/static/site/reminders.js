@@ -57,7 +57,6 @@ export function reminderReason(reminder) {
 
 function whatHappened(reminder, zone) {
   const lines = [];
-  if (reminder.state === 'planned') lines.push(t('site.reminders.due', { time: zoned(reminder.due_at, zone) }));
   reminder.notices.forEach((notice) => {
     if (notice.sent_at) lines.push(t('site.reminders.sent_at', { time: zoned(notice.sent_at, zone) }));
     if (notice.clicked_at) lines.push(t('site.reminders.opened_at', { time: zoned(notice.clicked_at, zone) }));

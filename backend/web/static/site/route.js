@@ -6,6 +6,7 @@
  *   #participant/<id>                      a participant's page
  *   #participant/<id>/day/<YYYY-MM-DD>     one day of a participant's diary
  *   #overview?q=…&sort=…                   the site overview (home)
+ *   #metrics?from=YYYY-MM-DD&to=YYYY-MM-DD  response times for alerts opened in that period
  * @module site/route
  */
 
