@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from backend import clock
 from backend.domain.localtime import local_date
-from tests.browser.conftest import ARTIFACTS, TIMEZONE, screenshot
+from tests.browser.conftest import ARTIFACTS, TIMEZONE
 from tests.browser.dashboard import LANGUAGES, staff_page
 
 pytestmark = pytest.mark.browser
@@ -83,7 +83,7 @@ def test_enrol_and_site_phones_from_the_overview(browsing, live_server, language
     zone_field = form.locator(".field", has=page.locator("input[name=timezone]"))
     expect(zone_field.locator(".field-error")).to_contain_text(words["timezone_error"])
     expect(form.locator("input[name=timezone]")).to_have_attribute("aria-invalid", "true")
-    screenshot(page, f"site-enrol-error-{language}")
+    page.locator("#enrol-block").screenshot(path=str(ARTIFACTS / f"site-enrol-error-{language}.png"))
     form.locator("input[name=timezone]").fill("Asia/Shanghai")
     rows_before = page.locator("table.overview tbody tr").evaluate_all(
         "(rows) => rows.map((r) => r.dataset.studyId)"
@@ -112,7 +112,7 @@ def test_enrol_and_site_phones_from_the_overview(browsing, live_server, language
         phones.locator(".field", has=page.locator("input[name=phone_night]")).locator(".field-error")
     ).to_have_count(0)
     assert_accessible(page, f"overview with its forms open ({language})")
-    screenshot(page, f"site-phones-error-{language}")
+    page.locator("section.site-manage").screenshot(path=str(ARTIFACTS / f"site-phones-error-{language}.png"))
     phones.locator("input[name=phone_day]").fill("+861012345678")
     phones.locator("button[type=submit]").click()
     expect(page.locator("#site-phones-block .manage-status")).to_contain_text(words["phones_saved"])
@@ -183,7 +183,9 @@ def test_revoke_a_device_end_a_hold_and_discontinue(browsing, live_server, langu
     form.locator("textarea[name=reason]").fill("Progressive disease")
     form.locator("button[type=submit]").click()
     expect(page.locator(".confirm-box")).to_contain_text(words["question"])
-    screenshot(page, f"site-discontinue-confirm-{language}")
+    page.locator("#discontinue-block").screenshot(
+        path=str(ARTIFACTS / f"site-discontinue-confirm-{language}.png")
+    )
     page.locator("#discontinue-confirm").click()
     date_field = form.locator(".field", has=page.locator("input[name=date]"))
     expect(date_field.locator(".field-error")).to_be_visible()
