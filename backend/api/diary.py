@@ -156,6 +156,11 @@ class TodayOut(Schema):
     cycle_day = fields.Integer(required=True, allow_none=True)
     phase = fields.String(required=True)
     expected_dose_mg = fields.Float(required=True, allow_none=True)
+    cycle_dosing_days = fields.Integer(
+        required=True,
+        allow_none=True,
+        metadata={"description": "on a dosing day, how many dosing days its cycle has (day 3 of 14)"},
+    )
     status = fields.String(required=True)
     dose_log = fields.Nested(DoseLogOut, required=True, allow_none=True)
     bp_due = fields.Boolean(required=True)
@@ -175,6 +180,13 @@ class TodayOut(Schema):
     )
     contact = fields.Nested(
         SiteContactOut, required=True, metadata={"description": "the study site's numbers (tap to call)"}
+    )
+    valid_until = fields.AwareDateTime(
+        required=True,
+        metadata={
+            "description": "when the clock alone changes this answer (the make-up cut-off, else the end of "
+            "the participant's day): the app never shows a copy it kept as current after it"
+        },
     )
 
 

@@ -186,6 +186,17 @@ def _bp_read_today(session: Session, participant: Participant, d: date) -> bool:
     return session.scalar(_BP_BETWEEN, params) is not None
 
 
+def _cycle_dosing_days(plan: TreatmentPlan, day: DayInfo) -> int | None:
+    """On a dosing day, how many dosing days its cycle has ("day 3 of 14"): the last cycle day
+    the calendar shows as dosing (a hold shortens it), as the app computed from /me/calendar."""
+    if day.phase != calendar.DOSING or day.cycle_day is None:
+        return None
+    start = day.date - timedelta(days=day.cycle_day - 1)
+    days = (calendar.day_info(plan, start + timedelta(days=i)) for i in range(plan.treatment.cycle_length_days))
+    dosing = [d.cycle_day for d in days if d.cycle == day.cycle and d.phase == calendar.DOSING]
+    return max(dosing, default=None)
+
+
 def today(session: Session, actor: Actor, now: datetime, language: str | None = None) -> dict[str, Any]:
     """The patient's today: phase, expected dose, today's entry, whether BP is due, and the one
     instruction (``advice`` is the instruction's state, level and text, for older clients)."""
@@ -198,12 +209,15 @@ def today(session: Session, actor: Actor, now: datetime, language: str | None = 
     bp_due = calendar.bp_due_on(policy, day) and not _bp_read_today(session, participant, d)
     found = day_instruction(session, participant, plan, d, log, now)
     shown = instruction_out(participant, d, found, language)
+    _, day_end = day_bounds(d, participant.timezone)
+    cutoff = found.make_up_until
     return {
         "date": d,
         "cycle": day.cycle,
         "cycle_day": day.cycle_day,
         "phase": day.phase,
         "expected_dose_mg": day.expected_dose_mg,
+        "cycle_dosing_days": _cycle_dosing_days(plan, day),
         "status": day_status(day, log, participant, now),
         "dose_log": log,
         "bp_due": bp_due,
@@ -213,4 +227,6 @@ def today(session: Session, actor: Actor, now: datetime, language: str | None = 
         "dose_due_at": travel.dose_due_at(participant, plan, d) if day.is_prescribed else None,
         "dose_time_moved": day.is_prescribed and travel.dose_time_moved(participant, plan, d),
         "travel_prompt": travel.prompt(session, participant, now),
+        # when the clock alone changes this answer: a copy kept on the phone is never current after
+        "valid_until": cutoff if cutoff is not None and now < cutoff < day_end else day_end,
     }

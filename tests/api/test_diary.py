@@ -84,6 +84,18 @@ def test_today_on_a_dosing_day_tells_what_to_take(app, client, world):
     assert body["advice"]["code"] == "dosing"
     assert "8 mg anlotinib before breakfast" in body["advice"]["text"]
     assert body["bp_due"] is True
+    # "dosing day 3 of 14": the app needs no /me/calendar round trip for the total
+    assert body["cycle_dosing_days"] == 14
+    # the answer changes at the make-up cut-off (12 h before tomorrow's 08:00 dose: 20:00 local)
+    assert body["valid_until"] == "2026-10-03T12:00:00+00:00"
+
+
+def test_today_counts_the_cycles_dosing_days_only_on_a_dosing_day(app, client, world):
+    patient(app, world, "t", c1d1=date(2026, 10, 1))
+    with at("2026-10-16T02:00:00Z"):  # day 16: break
+        body = client.get("/api/v1/me/today", headers=world.headers("t")).json
+    assert body["cycle_dosing_days"] is None
+    assert body["valid_until"] == "2026-10-16T16:00:00+00:00"  # midnight in Shanghai
 
 
 def test_today_advice_is_in_the_participants_language(app, client, world):

@@ -4,7 +4,7 @@
  * @module patient/main
  */
 import { h, mount, focusHeading } from '../common/dom.js';
-import { setLanguage, storedLanguage, t, formatDateTime } from '../common/i18n.js';
+import { setLanguage, storedLanguage, currentLanguage, t, formatDateTime } from '../common/i18n.js';
 import { NetworkError, ApiError } from '../common/http.js';
 import { renderAdvice, setSiteContact } from '../common/advice.js';
 import { describeError } from '../common/forms.js';
@@ -12,7 +12,7 @@ import { get, loadToken, forgetToken } from './api.js';
 import { getValue, setValue } from './store.js';
 import { flush, onOutboxEvent, pendingEntries } from './outbox.js';
 import { showActivation } from './screens/activate.js';
-import { showToday } from './screens/today.js';
+import { showToday, prefetchToday } from './screens/today.js';
 import { showCalendar } from './screens/calendar.js';
 import { showBloodPressure } from './screens/bp.js';
 import { showSymptoms, loadQuestionnaire } from './screens/symptoms.js';
@@ -125,12 +125,7 @@ async function route() {
     mount(main, view);
   } catch (error) {
     if (routeId !== latestRoute) return;
-    if (error instanceof ApiError && error.status === 401) {
-      await forgetToken();
-      context.participant = null;
-      await setValue('participant', undefined);
-      return start();
-    }
+    if (error instanceof ApiError && error.status === 401) return signedOut();
     mount(main, h('h1', { text: t('error.title') }), h('p', { class: 'form-error', role: 'alert', text: describeError(error) }),
       h('button', { type: 'button', text: t('action.retry'), onclick: route }));
   }
@@ -148,8 +143,41 @@ async function loadParticipant() {
   }
 }
 
-async function start() {
+async function signedOut() {
+  if (!context.participant) return undefined; // already signed out (two answers said 401)
+  context.participant = null;
+  await forgetToken();
+  await setValue('participant', undefined);
+  return start();
+}
+
+/**
+ * With a copy of /me on the phone the app starts from it and asks the server meanwhile: the
+ * study id, language and the site's numbers rarely change, and are brought up to date here.
+ */
+async function refreshParticipant(kept) {
+  let participant;
+  try {
+    participant = await get('/me');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signedOut();
+    return;
+  }
+  await setValue('participant', participant);
+  if (JSON.stringify(participant) === JSON.stringify(kept) || !context.participant) return;
+  context.participant = participant;
+  setSiteContact(participant.site_contact);
+  if (!storedLanguage() && participant.language !== currentLanguage()) {
+    await setLanguage(participant.language);
+    context.refresh();
+  } else {
+    renderChrome();
+  }
+}
+
+async function start(languageReady = Promise.resolve()) {
   if (!(await loadToken())) {
+    await languageReady;
     renderChrome();
     return showActivation(context, async (participant) => {
       await setValue('participant', participant);
@@ -157,8 +185,14 @@ async function start() {
       start();
     });
   }
+  const kept = await getValue('participant');
+  // Today's answer is asked for now, alongside the catalogue and /me: not one after the other.
+  const [screen] = location.hash.slice(1).split('/');
+  if (!screen || screen === 'today' || !SCREENS[screen]) {
+    prefetchToday(storedLanguage() ?? kept?.language ?? currentLanguage());
+  }
   try {
-    context.participant = await loadParticipant();
+    context.participant = kept ?? (await loadParticipant());
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       await forgetToken();
@@ -166,7 +200,11 @@ async function start() {
     }
     throw error;
   }
-  if (!storedLanguage() && context.participant?.language) await setLanguage(context.participant.language);
+  if (kept) refreshParticipant(kept);
+  await languageReady;
+  if (!storedLanguage() && context.participant?.language && context.participant.language !== currentLanguage()) {
+    await setLanguage(context.participant.language);
+  }
   // urgent advice on every screen offers the site's numbers as tap-to-call links
   setSiteContact(context.participant?.site_contact);
   renderChrome();
@@ -177,8 +215,9 @@ async function start() {
 }
 
 async function boot() {
-  await setLanguage(storedLanguage() ?? 'zh-CN');
-  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js', { scope: '/' });
+  // The catalogue is fetched in parallel with the API calls start() makes.
+  const kept = await getValue('participant').catch(() => undefined);
+  const languageReady = setLanguage(storedLanguage() ?? kept?.language ?? 'zh-CN');
   window.addEventListener('hashchange', route);
   window.addEventListener('online', () => {
     renderConnection();
@@ -188,7 +227,13 @@ async function boot() {
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible' && context.participant) flush();
   });
-  await start();
+  try {
+    await start(languageReady);
+  } finally {
+    // Only once the screen is drawn: on a first visit the worker's download of the whole app
+    // shell would otherwise share the weak link with what the screen is waiting for.
+    if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js', { scope: '/' });
+  }
 }
 
 boot();

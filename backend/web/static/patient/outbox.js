@@ -11,7 +11,7 @@
 import { ApiError } from '../common/http.js';
 import { isoInstant } from '../common/dates.js';
 import { call } from './api.js';
-import { deleteOutboxEntry, outboxEntries, putOutboxEntry } from './store.js';
+import { deleteOutboxEntry, getValue, outboxEntries, putOutboxEntry, setValue } from './store.js';
 
 const RETRYABLE = [401, 408, 429];
 const listeners = new Set();
@@ -76,6 +76,10 @@ export async function submit(write) {
   const entry = { ...write, seq: performance.timeOrigin + performance.now(), queued_at: isoInstant(new Date()) };
   awaited.add(entry.seq);
   try {
+    // An entry can change today's instruction: the copy kept on the phone is no longer shown as
+    // current while the app asks the server (it stays for offline use).
+    const copy = await getValue('today');
+    if (copy) await setValue('today', { ...copy, stale: true });
     await putOutboxEntry(entry);
     await flush();
     return outcomes.get(entry.seq) ?? { state: 'queued' };

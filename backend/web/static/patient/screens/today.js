@@ -26,17 +26,64 @@ export async function calendarDays(from, to) {
   return (await get(`/me/calendar?from=${from}&to=${to}`)).days;
 }
 
-async function loadToday() {
+// A copy of today kept on the phone is shown at once (then refreshed) only while it is this
+// young and the server's `valid_until` (the cut-off, or the end of the day) has not passed.
+const FRESH_MS = 5 * 60 * 1000;
+let prefetched = null;
+
+function fetchToday(lang) {
+  return get(`/me/today?lang=${encodeURIComponent(lang)}`).then(async (today) => {
+    const copy = { ...today, lang, fetched_at: Date.now() };
+    await setValue('today', copy);
+    return copy;
+  });
+}
+
+/**
+ * Start asking for today now (at start-up, in parallel with the catalogue and /me), so the
+ * Today screen does not wait one more round trip; `showToday` takes the answer.
+ * @param {string} lang the language the instruction is to be in
+ */
+export function prefetchToday(lang) {
+  const promise = fetchToday(lang);
+  promise.catch(() => null); // the screen that takes it handles the error
+  prefetched = { lang, promise };
+}
+
+function takePrefetched(lang) {
+  const taken = prefetched?.lang === lang ? prefetched.promise : null;
+  prefetched = null;
+  return taken;
+}
+
+/**
+ * The copy of today kept on this phone, when it may be shown as today's while the app asks the
+ * server: fetched less than FRESH_MS ago in this language, before its `valid_until`, and no
+ * entry made since (an entry can change the instruction). Anything else is not shown online.
+ */
+function freshCopy(cached, lang) {
+  if (!cached || cached.lang !== lang || cached.stale || cached.date !== isoDate()) return null;
+  const now = Date.now();
+  const age = now - (cached.fetched_at ?? 0);
+  if (!(age >= 0 && age < FRESH_MS) || !(now < Date.parse(cached.valid_until))) return null;
+  return cached;
+}
+
+async function loadToday(promise) {
   try {
     // the instruction comes in the app's language, which the patient may have switched
-    const today = await get(`/me/today?lang=${encodeURIComponent(currentLanguage())}`);
-    await setValue('today', today);
-    return today;
+    return await (promise ?? takePrefetched(currentLanguage()) ?? fetchToday(currentLanguage()));
   } catch (error) {
     const cached = await getValue('today');
     if (error instanceof NetworkError && cached?.date === isoDate()) return { ...cached, offline_copy: true };
     throw error;
   }
+}
+
+/** Whether two answers for today say the same (the time they were fetched aside). */
+function sameAnswer(a, b) {
+  const strip = ({ fetched_at: _f, stale: _s, offline_copy: _o, ...rest }) => JSON.stringify(rest);
+  return strip(a) === strip(b);
 }
 
 async function loadOtherDay(date) {
@@ -116,8 +163,27 @@ function statement(day, total) {
  */
 export async function showToday(context, date, flash) {
   const isToday = !date || date === isoDate();
-  const day = isToday ? await loadToday() : await loadOtherDay(date);
-  const total = day.phase === 'dosing' ? await dosingDaysInCycle(day) : null;
+  if (!isToday) return renderDay(context, await loadOtherDay(date), false, flash);
+  const lang = currentLanguage();
+  const request = takePrefetched(lang) ?? fetchToday(lang);
+  request.catch(() => null);
+  const copy = freshCopy(await getValue('today'), lang);
+  if (!copy) return renderDay(context, await loadToday(request), true, flash);
+  // Shown at once, marked as being updated; replaced as soon as the server answers differently.
+  await renderDay(context, { ...copy, updating: true }, true, flash);
+  const marker = context.main.querySelector('.updating');
+  loadToday(request).then((day) => {
+    if (!marker.isConnected) return; // the patient moved on or saved meanwhile
+    if (sameAnswer(day, copy)) marker.remove();
+    else renderDay(context, day, true, flash);
+  }, () => {
+    if (marker.isConnected) marker.textContent = t('today.not_updated');
+  });
+  return undefined;
+}
+
+async function renderDay(context, day, isToday, flash) {
+  const total = day.phase !== 'dosing' ? null : day.cycle_dosing_days !== undefined ? day.cycle_dosing_days : await dosingDaysInCycle(day);
   const view = day.instruction ? fromInstruction(day, total) : fromCalendar(day, total);
   const pending = (await pendingEntries()).find((entry) => entry.id === `dose:${day.date}`);
   const longDate = formatDate(day.date, { weekday: 'long', day: 'numeric', month: 'long' });
@@ -144,6 +210,7 @@ export async function showToday(context, date, flash) {
     h('h1', { text: isToday ? t('today.title', { date: longDate }) : longDate }),
     flash ? h('p', { class: 'flash', role: 'status', text: flash }) : null,
     day.offline_copy ? h('p', { class: 'status-pending', text: t('today.offline_copy') }) : null,
+    day.updating ? h('p', { class: 'status-pending updating', role: 'status', text: t('today.updating') }) : null,
     isToday && !day.offline_copy ? renderTravelPrompt(day.travel_prompt, rerender) : null,
     renderMovedDose(day),
     h('div', { class: `day-statement phase-${day.phase} state-${view.state}`, 'data-state': view.state },
