@@ -192,7 +192,9 @@ def _cycle_dosing_days(plan: TreatmentPlan, day: DayInfo) -> int | None:
     if day.phase != calendar.DOSING or day.cycle_day is None:
         return None
     start = day.date - timedelta(days=day.cycle_day - 1)
-    days = (calendar.day_info(plan, start + timedelta(days=i)) for i in range(plan.treatment.cycle_length_days))
+    days = (
+        calendar.day_info(plan, start + timedelta(days=i)) for i in range(plan.treatment.cycle_length_days)
+    )
     dosing = [d.cycle_day for d in days if d.cycle == day.cycle and d.phase == calendar.DOSING]
     return max(dosing, default=None)
 

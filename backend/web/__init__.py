@@ -71,6 +71,7 @@ def bundle(entry: str = BUNDLE_ENTRY) -> str:
     Each module becomes a function scope run once, after the modules it imports, returning its
     exports; an import becomes a ``const`` destructuring of those. Exports here are functions,
     classes and constants, and there are no cycles, so this is what the browser's loader does.
+    The bundle exports each module's exports object under the module's path.
     """
     order = module_order(entry)
     names = {module: f"__module{index}" for index, module in enumerate(order)}
@@ -89,6 +90,10 @@ def bundle(entry: str = BUNDLE_ENTRY) -> str:
             f"// --- {module}\nconst {names[module]} = (() => {{\n{source}\n"
             f"return {{ {', '.join(exported)} }};\n}})();\n"
         )
+    # Each module's exports under its path, for whoever needs the page's own instances (a test's
+    # ``import('/app/patient/bundle.js')`` shares them; importing a module file would not).
+    exports = ", ".join(f'{names[module]} as "{module}"' for module in order)
+    parts.append(f"export {{ {exports} }};\n")
     return "".join(parts)
 
 

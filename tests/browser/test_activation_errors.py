@@ -68,8 +68,9 @@ def test_activation_errors_say_what_happened(browsing, live_server, language) ->
 
 
 ERROR_CASES = """async () => {
-  const { ApiError } = await import('/app/common/http.js');
-  const { describeError } = await import('/app/common/forms.js');
+  const app = await import('/app/patient/bundle.js');  // the page's own modules (its language)
+  const { ApiError } = app['common/http.js'];
+  const { describeError } = app['common/forms.js'];
   const english = (status, extra = {}) =>
     new ApiError(status, { code: status, message: 'English server text', ...extra });
   const conflict = english(409);

@@ -91,7 +91,9 @@ def test_offline_dose_keeps_its_capture_time_and_syncs_once(browsing, live_serve
     page.get_by_role("button", name=text["save"]).click()
     expect(page.locator("main")).to_contain_text(text["offline"])
     expect(page.locator("#pending")).to_have_text(text["one_waiting"])
-    [queued] = page.evaluate("import('/app/patient/store.js').then((store) => store.outboxEntries())")
+    [queued] = page.evaluate(
+        "import('/app/patient/bundle.js').then((app) => app['patient/store.js'].outboxEntries())"
+    )
     captured_at = datetime.fromisoformat(queued["queued_at"])
     assert captured_at.utcoffset() == timedelta(hours=8)  # the phone's own offset (Asia/Shanghai)
 
@@ -110,10 +112,10 @@ def test_offline_dose_keeps_its_capture_time_and_syncs_once(browsing, live_serve
     screenshot(page, f"patient-settings-synced-{language}-360")
 
     # A second pass and a reload send nothing again.
-    page.evaluate("import('/app/patient/outbox.js').then((outbox) => outbox.flush())")
+    page.evaluate("import('/app/patient/bundle.js').then((app) => app['patient/outbox.js'].flush())")
     page.reload()
     expect(page.locator("#nav a")).to_have_count(5)
-    page.evaluate("import('/app/patient/outbox.js').then((outbox) => outbox.flush())")
+    page.evaluate("import('/app/patient/bundle.js').then((app) => app['patient/outbox.js'].flush())")
 
     assert puts == [201]  # one PUT reached the server (the offline tries never left the phone)
     assert set(sent_headers) == {queued["queued_at"]}  # every try carried the capture time

@@ -86,7 +86,9 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     expect(page.locator(".rest-box")).to_have_count(0)
     expect(page.get_by_role("button", name="Enter another reading")).to_be_visible()
     assert len(_rows(app, _model("BpReading"), participant_id)) == 0
-    queued = page.evaluate("import('/app/patient/store.js').then((store) => store.outboxEntries())")
+    queued = page.evaluate(
+        "import('/app/patient/bundle.js').then((app) => app['patient/store.js'].outboxEntries())"
+    )
     assert [entry["body"]["systolic"] for entry in queued] == [172, 168]
     client_ids = [entry["body"]["client_id"] for entry in queued]
 
@@ -103,8 +105,13 @@ def test_offline_bp_sitting_reaches_the_site_once_and_is_acknowledged(browsing, 
     page.reload()
     expect(page.get_by_role("heading", name="Blood pressure", level=1)).to_be_visible()
     # The page's own outbox module (same URL, same instance): a second pass, awaited to the end.
-    page.evaluate("import('/app/patient/outbox.js').then((outbox) => outbox.flush())")
-    assert page.evaluate("import('/app/patient/store.js').then((store) => store.outboxEntries())") == []
+    page.evaluate("import('/app/patient/bundle.js').then((app) => app['patient/outbox.js'].flush())")
+    assert (
+        page.evaluate(
+            "import('/app/patient/bundle.js').then((app) => app['patient/store.js'].outboxEntries())"
+        )
+        == []
+    )
     page.locator("#nav").get_by_role("link", name="Today").click()
     expect(page.locator(".status-recorded")).to_contain_text("Recorded: taken at")
 

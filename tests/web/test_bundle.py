@@ -22,7 +22,10 @@ def test_every_module_is_in_the_bundle_after_what_it_imports() -> None:
     text = bundle()
     for module in order:
         assert f"// --- {module}\n" in text
-    assert not re.search(r"^(import|export) ", text, re.M)  # no module syntax left for the loader
+    assert not re.search(r"^import ", text, re.M)  # no import left for the loader
+    # the one export: each module's exports under its path (the page's own instances, for tests)
+    [exports] = re.findall(r"^export .*$", text, re.M)
+    assert f'as "{BUNDLE_ENTRY}"' in exports and 'as "patient/store.js"' in exports
 
 
 def test_the_modules_use_only_the_forms_the_bundler_rewrites() -> None:
