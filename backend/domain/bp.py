@@ -35,10 +35,9 @@ ADVICE_EMERGENCY = "advice.bp_emergency"
 ADVICE_PERSISTENT = "advice.bp_persistent"
 
 # "A single reading >= 160/100 whose repeat never comes" (CLINICAL.md, product decision): one push
-# asking to measure again when no later reading came within 30 minutes, and a review alert
-# "high reading not confirmed" when none came within 2 hours.
-REPEAT_NUDGE_AFTER = timedelta(minutes=30)
-UNCONFIRMED_ALERT_AFTER = timedelta(hours=2)
+# asking to measure again when no later reading came within the protocol's
+# ``bp.repeat_nudge_minutes`` (30), and a review alert "high reading not confirmed" when none came
+# within ``bp.unconfirmed_alert_minutes`` (120).
 NUDGE = "nudge"
 ALERT_UNCONFIRMED = "alert"
 ANSWERED = "answered"
@@ -203,20 +202,20 @@ def persistent_grade2(
 
 
 def unconfirmed_high_step(
-    prompted_at: datetime, now: datetime, later_reading: bool, nudged: bool
+    prompted_at: datetime, now: datetime, later_reading: bool, nudged: bool, rules: BpRules
 ) -> str | None:
     """What to do now about a single high reading that asked for a repeat at ``prompted_at``.
 
     ``answered`` once any later reading arrived (the repeat, or a new sitting graded on its own);
-    else ``alert`` from :data:`UNCONFIRMED_ALERT_AFTER` on (the reading opens a review alert,
-    never silently dropped); else ``nudge`` (one push, "measure again") from
-    :data:`REPEAT_NUDGE_AFTER` on unless already sent; else None (nothing yet).
+    else ``alert`` from the protocol's ``rules.unconfirmed_alert_after`` on (the reading opens a
+    review alert, never silently dropped); else ``nudge`` (one push, "measure again") from
+    ``rules.repeat_nudge_after`` on unless already sent; else None (nothing yet).
     """
     if later_reading:
         return ANSWERED
-    if now >= prompted_at + UNCONFIRMED_ALERT_AFTER:
+    if now >= prompted_at + rules.unconfirmed_alert_after:
         return ALERT_UNCONFIRMED
-    if now >= prompted_at + REPEAT_NUDGE_AFTER and not nudged:
+    if now >= prompted_at + rules.repeat_nudge_after and not nudged:
         return NUDGE
     return None
 

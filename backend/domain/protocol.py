@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import time
+from datetime import time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -83,6 +83,9 @@ class AlertRules:
     urgent_escalation_minutes: int
 
 
+MIN_REPEAT_NUDGE_MINUTES = 5  # CLINICAL.md: rest 5 minutes, then measure again
+
+
 @dataclass(frozen=True)
 class BpRules:
     """Blood-pressure grading table and alert thresholds (CLINICAL.md, "Blood pressure")."""
@@ -99,6 +102,18 @@ class BpRules:
     persistent_grade2_local_days: int
     persistent_grade2_span_hours: int
     sitting_minutes: int
+    # A single high reading whose repeat never comes (CLINICAL.md): one "measure again" push
+    # after this many minutes without a later reading, a review alert after this many.
+    repeat_nudge_minutes: int = 30
+    unconfirmed_alert_minutes: int = 120
+
+    @property
+    def repeat_nudge_after(self) -> timedelta:
+        return timedelta(minutes=self.repeat_nudge_minutes)
+
+    @property
+    def unconfirmed_alert_after(self) -> timedelta:
+        return timedelta(minutes=self.unconfirmed_alert_minutes)
 
 
 @dataclass(frozen=True)
@@ -297,7 +312,23 @@ def parse_protocol(raw: Mapping[str, Any]) -> Protocol:
         persistent_grade2_local_days=b.int("persistent_grade2_local_days", 1, 90),
         persistent_grade2_span_hours=b.int("persistent_grade2_span_hours", 0, 24 * 90),
         sitting_minutes=b.int("sitting_minutes", 1, 240),
+        # at least the 5 minutes' rest before measuring again; at most a day (the follow-up job
+        # looks back 2 days)
+        repeat_nudge_minutes=b.int(
+            "repeat_nudge_minutes", MIN_REPEAT_NUDGE_MINUTES, 24 * 60, default=BpRules.repeat_nudge_minutes
+        ),
+        unconfirmed_alert_minutes=b.int(
+            "unconfirmed_alert_minutes",
+            MIN_REPEAT_NUDGE_MINUTES,
+            24 * 60,
+            default=BpRules.unconfirmed_alert_minutes,
+        ),
     )
+    if bp.unconfirmed_alert_minutes <= bp.repeat_nudge_minutes:
+        raise ProtocolError(
+            f"bp.unconfirmed_alert_minutes: the review alert ({bp.unconfirmed_alert_minutes}) must come "
+            f"after the push asking to measure again (repeat_nudge_minutes = {bp.repeat_nudge_minutes})"
+        )
     b.finish()
 
     s = _Section(raw, "symptoms")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -91,6 +91,10 @@ BROKEN = [
     ("adherence", "threshold_percent", "120", "adherence.threshold_percent"),
     ("adherence", "treshold_percent", "80", "adherence.treshold_percent"),
     ("protocol", "key", None, "protocol.key"),
+    ("bp", "repeat_nudge_minutes", "4", "bp.repeat_nudge_minutes"),  # less than the 5 minutes' rest
+    ("bp", "repeat_nudge_minutes", '"30"', "bp.repeat_nudge_minutes"),
+    ("bp", "unconfirmed_alert_minutes", "2000", "bp.unconfirmed_alert_minutes"),
+    ("bp", "unconfirmed_alert_minutes", "30", "bp.unconfirmed_alert_minutes"),  # not after the push
 ]
 
 
@@ -104,6 +108,24 @@ def test_broken_protocol_file_names_the_key(
         load_protocol_file(path)
     with pytest.raises(ProtocolError, match=re.escape(named)):
         get_protocol("SKB264-ANLO@1", directory=tmp_path)
+
+
+def test_unconfirmed_high_delays_are_protocol_settings_with_the_clinical_defaults() -> None:
+    shipped = get_protocol().bp
+    assert (shipped.repeat_nudge_minutes, shipped.unconfirmed_alert_minutes) == (30, 120)
+    assert (shipped.repeat_nudge_after, shipped.unconfirmed_alert_after) == (
+        timedelta(minutes=30),
+        timedelta(hours=2),
+    )
+    other = get_protocol("OTHER-TRIAL@1", directory=TEST_PROTOCOLS).bp  # says nothing: the defaults
+    assert (other.repeat_nudge_minutes, other.unconfirmed_alert_minutes) == (30, 120)
+    raw = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+    raw["bp"] = {**raw["bp"], "repeat_nudge_minutes": 10, "unconfirmed_alert_minutes": 45}
+    changed = parse_protocol(raw).bp
+    assert (changed.repeat_nudge_after, changed.unconfirmed_alert_after) == (
+        timedelta(minutes=10),
+        timedelta(minutes=45),
+    )
 
 
 def test_unknown_and_missing_sections_are_named() -> None:

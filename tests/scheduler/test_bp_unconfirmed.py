@@ -7,13 +7,17 @@ in Shanghai; the single 165/102 is sent at 2026-11-04 10:00Z (18:00 local).
 
 from __future__ import annotations
 
+import tomllib
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 
 from backend.domain import bp
+from backend.domain import protocol as protocol_module
+from backend.domain.protocol import get_protocol
 from tests.api.test_diary import patient
 from tests.scheduler.conftest import subscribe, tick
 
@@ -35,9 +39,9 @@ def reading(client, world, when, systolic, diastolic, sitting_id=None):  # type:
     return r.json
 
 
-def enrolled(app, client, world, push_endpoint):  # type: ignore[no-untyped-def]
+def enrolled(app, client, world, push_endpoint, protocol_ref=None):  # type: ignore[no-untyped-def]
     with time_machine.travel(T - timedelta(days=3), tick=False):
-        pid = patient(app, world, "u", c1d1=date(2026, 11, 2))
+        pid = patient(app, world, "u", c1d1=date(2026, 11, 2), protocol_ref=protocol_ref)
         subscribe(client, world, "u", push_endpoint, "/push/u")
     return pid
 
@@ -118,4 +122,53 @@ def test_a_reading_after_the_push_answers_it(app, client, world, push_endpoint, 
     ],
 )
 def test_unconfirmed_high_step_table(minutes, later, nudged, expected):
-    assert bp.unconfirmed_high_step(T, T + timedelta(minutes=minutes), later, nudged) == expected
+    rules = get_protocol().bp  # the shipped protocol: 30 minutes, then 2 hours
+    assert bp.unconfirmed_high_step(T, T + timedelta(minutes=minutes), later, nudged, rules) == expected
+
+
+@pytest.mark.parametrize(
+    ("minutes", "nudged", "expected"),
+    [
+        (9, False, None),
+        (10, False, bp.NUDGE),
+        (30, True, None),
+        (44, True, None),
+        (45, True, bp.ALERT_UNCONFIRMED),
+    ],
+)
+def test_unconfirmed_high_step_follows_the_protocols_delays(minutes, nudged, expected):
+    rules = replace(get_protocol().bp, repeat_nudge_minutes=10, unconfirmed_alert_minutes=45)
+    assert bp.unconfirmed_high_step(T, T + timedelta(minutes=minutes), False, nudged, rules) == expected
+
+
+@pytest.fixture
+def quicker_protocol(monkeypatch):  # type: ignore[no-untyped-def]
+    """SKB264-ANLO v2 whose push comes after 10 minutes and alert after 45, registered for every
+    service (the registry of the shipped directory is a cached dict) for this test only."""
+    raw = tomllib.loads((protocol_module.PROTOCOL_DIR / "skb264-anlo.v1.toml").read_text(encoding="utf-8"))
+    raw["protocol"]["version"] = 2
+    raw["bp"] = {**raw["bp"], "repeat_nudge_minutes": 10, "unconfirmed_alert_minutes": 45}
+    v2 = protocol_module.parse_protocol(raw)
+    registry = protocol_module._registry(protocol_module.PROTOCOL_DIR)
+    monkeypatch.setitem(registry, (v2.key, v2.version), v2)
+    return v2.ref
+
+
+def test_the_protocol_sets_when_the_push_and_the_alert_come(
+    app, client, world, push_endpoint, transport, quicker_protocol
+):
+    pid = enrolled(app, client, world, push_endpoint, protocol_ref=quicker_protocol)
+    first = reading(client, world, T, 165, 102)
+    assert first["repeat_requested"] is True
+    tick(app, T + timedelta(minutes=9))
+    assert repeat_pushes(push_endpoint) == []
+    tick(app, T + timedelta(minutes=11))  # not 30: the protocol says 10
+    push_endpoint.wait_for(1)
+    assert len(repeat_pushes(push_endpoint)) == 1
+    tick(app, T + timedelta(minutes=44))
+    assert unconfirmed_alerts(client, world, pid) == []
+    tick(app, T + timedelta(minutes=46))  # not 2 hours: the protocol says 45 minutes
+    [alert] = unconfirmed_alerts(client, world, pid)
+    assert (alert["severity"], alert["status"]) == ("review", "open")
+    assert alert["evidence"][0]["reading_id"] == first["reading"]["id"]
+    assert len(repeat_pushes(push_endpoint)) == 1
