@@ -173,11 +173,14 @@ export async function showToday(context, date, flash) {
   await renderDay(context, { ...copy, updating: true }, true, flash);
   const marker = context.main.querySelector('.updating');
   loadToday(request).then((day) => {
-    if (!marker.isConnected) return; // the patient moved on or saved meanwhile
-    if (sameAnswer(day, copy)) marker.remove();
+    // Saved or re-rendered meanwhile: that screen is newer. (The view may not be on the page yet
+    // when a quick answer comes: the router mounts it once this function has returned.)
+    if (!context.main.contains(marker)) return;
+    if (day.offline_copy) marker.textContent = t('today.offline_copy'); // no answer: say so
+    else if (sameAnswer(day, copy)) marker.remove();
     else renderDay(context, day, true, flash);
   }, () => {
-    if (marker.isConnected) marker.textContent = t('today.not_updated');
+    if (context.main.contains(marker)) marker.textContent = t('today.not_updated');
   });
   return undefined;
 }
