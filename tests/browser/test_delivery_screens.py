@@ -429,6 +429,26 @@ def test_response_times_per_severity_with_the_targets_for_a_chosen_period(
     expect(page.locator("#metrics-period .field-error")).to_have_text(
         "The end must not be before the start." if language == "en" else "结束日期不能早于开始日期。"
     )
+    # Other targets, chosen on the screen and kept in the URL: urgent within 2 h, both met.
+    page.goto("/site/#metrics")
+    expect(page.locator("table.metrics")).to_be_visible()
+    page.locator("#metrics-period details summary").click()
+    page.locator("#metrics-period input[name=urgent_ack_minutes]").fill("0")
+    page.locator("#metrics-period button[type=submit]").click()
+    expect(page.locator("#metrics-period .field-error")).to_have_text(
+        "A whole number from 1 to 10080." if language == "en" else "请输入 1 至 10080 之间的整数。"
+    )
+    page.locator("#metrics-period input[name=urgent_ack_minutes]").fill("120")
+    page.locator("#metrics-period button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"urgent_ack_minutes=120$"))
+    expect(urgent.locator("td").nth(3)).to_contain_text("100 %")  # acknowledged within target
+    chosen = (
+        "Urgent alerts acknowledged within 2 h 0 min."
+        if language == "en"
+        else "紧急警报在 2 小时 0 分钟 内确认。"
+    )
+    expect(page.locator("section[aria-labelledby=targets-heading]")).to_contain_text(chosen)
+    _assert_accessible(page, "main", f"response times, other targets {language}")
     # A monitor reads the same numbers.
     monitor = staff_page(browsing, live_server, "monitor", language, height=1000)
     monitor.goto("/site/#metrics")

@@ -16,6 +16,13 @@ import { todayIn } from './reminders.js';
 
 const SEVERITIES = ['urgent', 'review', 'info'];
 export const DEFAULT_DAYS = 30;
+// The protocol's targets (the API's defaults) and their bounds; a reader may measure against
+// others (kept in the URL only when they differ).
+const TARGETS = [
+  ['urgent_ack_minutes', 60, 1, 7 * 24 * 60],
+  ['review_ack_working_days', 1, 1, 30],
+  ['resolve_hours', 48, 1, 24 * 90],
+];
 
 /**
  * Minutes as "45 min", "2 h 5 min", "3 d 4 h"; "—" when there is nothing to measure.
@@ -70,10 +77,10 @@ function table(metrics) {
     }))));
 }
 
-function targets(metrics) {
+function targets(metrics, changed) {
   const { urgent_ack_minutes: urgent, review_ack_working_days: review, resolve_hours: resolve } = metrics.targets;
   return h('section', { 'aria-labelledby': 'targets-heading', class: 'metrics-targets' },
-    h('h2', { id: 'targets-heading', text: t('site.metrics.targets') }),
+    h('h2', { id: 'targets-heading', text: t(changed ? 'site.metrics.targets_chosen' : 'site.metrics.targets') }),
     h('ul', {},
       h('li', { text: t('site.metrics.target_urgent', { duration: duration(urgent) }) }),
       h('li', { text: t('site.metrics.target_review', { days: review, zone: metrics.timezone }) }),
@@ -94,12 +101,18 @@ export async function showMetrics(main, { query = new URLSearchParams() } = {}) 
   if (!site) return mount(main, h('h1', { text: t('site.metrics.title') }), h('p', { text: t('site.metrics.no_site') }));
   const today = todayIn(site.timezone);
   const period = { from: query.get('from') || addDays(today, -(DEFAULT_DAYS - 1)), to: query.get('to') || today };
+  const chosenTargets = Object.fromEntries(TARGETS.map(([name, standard]) => [name, query.get(name) || String(standard)]));
+  const changed = TARGETS.some(([name, standard]) => chosenTargets[name] !== String(standard));
   const form = h('form', { class: 'filters', id: 'metrics-period', novalidate: true },
     user.site_id ? null : field(t('site.participants.site'), h('select', { name: 'site' },
       ...sites.map((each) => h('option', { value: each.id, text: `${each.code} — ${each.name}`, selected: each.id === site.id })))),
     field(t('site.metrics.from'), h('input', { type: 'date', name: 'from', value: period.from, required: true })),
     field(t('site.metrics.to'), h('input', { type: 'date', name: 'to', value: period.to, required: true })),
-    h('button', { type: 'submit', class: 'button-secondary', text: t('site.apply') }));
+    h('button', { type: 'submit', class: 'button-secondary', text: t('site.apply') }),
+    h('details', { class: 'metrics-target-inputs', open: changed || null },
+      h('summary', { text: t('site.metrics.change_targets') }),
+      h('div', { class: 'filters' }, ...TARGETS.map(([name, , min, max]) =>
+        field(t(`site.metrics.target_input.${name}`), h('input', { type: 'number', name, min, max, step: 1, value: String(chosenTargets[name]), required: true }))))));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     clearErrors(form);
@@ -107,7 +120,16 @@ export async function showMetrics(main, { query = new URLSearchParams() } = {}) 
     const missing = Object.fromEntries(Object.entries(chosen).filter(([, value]) => !value).map(([name]) => [name, t('validation.required')]));
     if (Object.keys(missing).length) return showErrors(form, null, missing);
     if (chosen.to < chosen.from) return showErrors(form, null, { to: t('site.metrics.to_before_from') });
-    location.hash = routeHash('metrics', [], { site: user.site_id ? '' : form.elements.site?.value, ...chosen });
+    const wrong = Object.fromEntries(TARGETS.filter(([name, , min, max]) => {
+      const value = Number(form.elements[name].value);
+      return !Number.isInteger(value) || value < min || value > max || form.elements[name].value === '';
+    }).map(([name, , min, max]) => [name, t('site.metrics.target_range', { min, max })]));
+    if (Object.keys(wrong).length) {
+      form.querySelector('.metrics-target-inputs').open = true;
+      return showErrors(form, null, wrong);
+    }
+    const targetsQuery = Object.fromEntries(TARGETS.map(([name, standard]) => [name, form.elements[name].value === String(standard) ? '' : form.elements[name].value]));
+    location.hash = routeHash('metrics', [], { site: user.site_id ? '' : form.elements.site?.value, ...chosen, ...targetsQuery });
   });
   const result = h('div', { class: 'section-body' });
   mount(main,
@@ -116,7 +138,7 @@ export async function showMetrics(main, { query = new URLSearchParams() } = {}) 
     form,
     result);
   try {
-    const metrics = await call('GET', `/sites/${site.id}/response-metrics?${new URLSearchParams({ from: period.from, to: period.to })}`);
+    const metrics = await call('GET', `/sites/${site.id}/response-metrics?${new URLSearchParams({ from: period.from, to: period.to, ...chosenTargets })}`);
     mount(result,
       h('p', { role: 'status', text: t('site.metrics.period', {
         site: site.name,
@@ -125,7 +147,7 @@ export async function showMetrics(main, { query = new URLSearchParams() } = {}) 
         zone: metrics.timezone,
       }) }),
       table(metrics),
-      targets(metrics));
+      targets(metrics, changed));
   } catch (error) {
     showErrors(form, error);
   }
