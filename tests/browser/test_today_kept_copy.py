@@ -105,9 +105,9 @@ def test_a_repeat_load_shows_the_kept_copy_at_once_then_the_servers_answer(
     statement = page.locator(".day-statement")
     expect(page.locator("#main .updating")).to_have_text(UPDATING[lang])
     expect(statement).to_have_attribute("data-state", "dosing")  # the kept copy, marked updating
-    screenshot(page, f"patient-today-kept-copy-updating-{lang}-360")
     expect(statement).to_have_attribute("data-state", "hold", timeout=15_000)
     expect(page.locator("#main .updating")).to_have_count(0)
+    screenshot(page, f"patient-today-refreshed-after-kept-copy-{lang}-360")
     assert page.evaluate("window.__todayStates") == ["dosing (updating)", "hold"]
     browsing.problems.assert_clean()
 
