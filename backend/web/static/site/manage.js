@@ -80,7 +80,8 @@ function managedForm({ id, title, specs, send, done, check, submitText, open = f
       // a field the server refused gets this form's own words for it, in the reader's language
       const named = error instanceof ApiError ? error.fieldErrors : {};
       showErrors(form, error, Object.fromEntries(specs
-        .filter((spec) => spec.errorText && named[spec.name]).map((spec) => [spec.name, t(spec.errorText)])));
+        .filter((spec) => spec.errorText && named[spec.name])
+        .map((spec) => [spec.name, typeof spec.errorText === 'function' ? spec.errorText() : t(spec.errorText)])));
     }
   });
   return h('details', { class: 'action', id: `${id}-block`, open }, h('summary', { text: title }), form, status);
@@ -237,7 +238,10 @@ function holdsBlock(participant, holds) {
     return h('li', { 'data-hold': hold.id }, summary, managedForm({
       id: `end-hold-${hold.id}`, title: t('site.manage.end_hold'), once: true,
       specs: [
-        { name: 'end_date', type: 'date', required: true, label: t('site.manage.hold_last_day'), attrs: { value: today, min: hold.start_date }, hint: t('site.manage.local_note') },
+        {
+          name: 'end_date', type: 'date', required: true, label: t('site.manage.hold_last_day'), attrs: { value: today, min: hold.start_date }, hint: t('site.manage.local_note'),
+          errorText: () => t('site.manage.hold_end_invalid', { start: formatDate(hold.start_date, { dateStyle: 'medium' }) }),
+        },
         { name: 'reason', type: 'textarea', required: true, label: t('site.field.reason') },
       ],
       send: (values) => call('PATCH', `${participantPath(participant)}/holds/${hold.id}`, values),
@@ -258,7 +262,10 @@ function discontinueBlock(participant) {
   const block = managedForm({
     id: 'discontinue', title: t('site.manage.discontinue'), submitText: t('site.manage.discontinue_next'),
     specs: [
-      { name: 'date', type: 'date', required: true, label: t('site.manage.off_from'), hint: t('site.manage.local_note') },
+      {
+        name: 'date', type: 'date', required: true, label: t('site.manage.off_from'), hint: t('site.manage.local_note'),
+        errorText: () => t('site.manage.off_from_invalid', { c1d1: formatDate(participant.c1d1, { dateStyle: 'medium' }) }),
+      },
       { name: 'reason', type: 'textarea', required: true, label: t('site.field.reason') },
     ],
     send: async (values, form) => {
