@@ -170,7 +170,9 @@ def test_an_alerts_notices_in_words_times_in_the_sites_zone(
     _assert_readable(shown)
     expected = {
         "en": [
-            "Notices: 5",
+            "Notices: 5 (",
+            "2 sent",
+            "1 given up",
             "Times in the site's time zone (Europe/London).",
             "Opened (tapped)",
             "Shown on the device",

@@ -8,7 +8,7 @@
  * @module site/deliveries
  */
 import { h } from '../common/dom.js';
-import { t, formatDateTime } from '../common/i18n.js';
+import { t, formatDateTime, currentLanguage } from '../common/i18n.js';
 import { call } from './api.js';
 
 const RAW_ID = /^[0-9a-f]{32}$/;
@@ -156,7 +156,8 @@ export function renderAlertLedger(ledger, zone) {
   if (!ledger.notices.length) return h('div', {}, h('p', { text: t('site.deliveries.none') }));
   const counts = {};
   ledger.notices.forEach((notice) => { counts[notice.state] = (counts[notice.state] ?? 0) + 1; });
-  const summary = Object.entries(counts).map(([state, count]) => t('site.deliveries.count_state', { count, state: t(`site.deliveries.state.${state}`) })).join(t('list.separator'));
+  // states mid-sentence: "2 sent, 1 opened" (lower case; Chinese has none)
+  const summary = Object.entries(counts).map(([state, count]) => t('site.deliveries.count_state', { count, state: t(`site.deliveries.state.${state}`).toLocaleLowerCase(currentLanguage()) })).join(t('list.separator'));
   return h('div', { class: 'delivery-ledger' },
     h('p', { role: 'status', text: t('site.deliveries.summary', { count: ledger.notices.length, states: summary }) }),
     zoneNote,
