@@ -2,8 +2,7 @@
 
 from datetime import date
 
-from tests.api.test_authz_matrix import STAFF_READ, check_matrix
-from tests.api.test_diary import at, patient, put, site_put
+from tests.helpers import STAFF_READ, at, check_matrix, patient, put, site_put
 
 
 def adherence(client, world, who, staff="coordinator_a"):

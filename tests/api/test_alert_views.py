@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 from backend import clock
-from tests.api.test_alerts import act, bp, fever
+from tests.helpers import act, bp, fever
 
 HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")
 

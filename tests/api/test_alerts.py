@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 import time_machine
 
 from backend import clock
-from tests.api.test_authz_matrix import CALLERS, STAFF_READ, STAFF_WRITE, check_matrix
-
-
-def fever(client, world, who="p1", temperature=38.3):
-    body = {
-        "client_id": str(uuid.uuid4()),
-        "answers": {"fever_chills_presence": 1},
-        "temperature_c": temperature,
-    }
-    r = client.post("/api/v1/me/symptom-reports", json=body, headers=world.headers(who))
-    assert r.status_code == 201, r.json
-    return r.json["alerts"][0]
-
-
-def bp(client, world, systolic, diastolic, who="p2", at=None):
-    body = {
-        "client_id": str(uuid.uuid4()),
-        "measured_at": (at or clock.now()).isoformat(),
-        "systolic": systolic,
-        "diastolic": diastolic,
-    }
-    r = client.post("/api/v1/me/bp-readings", json=body, headers=world.headers(who))
-    assert r.status_code == 201, r.json
-    return r.json
+from tests.helpers import CALLERS, STAFF_READ, STAFF_WRITE, act, bp, check_matrix, fever
 
 
 def queue(client, world, who="coordinator_a", query=""):
     r = client.get(f"/api/v1/alerts{query}", headers=world.headers(who))
     assert r.status_code == 200, r.json
     return r.json
-
-
-def act(client, world, alert_id, action, who="coordinator_a", note="called the patient"):
-    body = {"note": note} if note is not None else {}
-    return client.post(f"/api/v1/alerts/{alert_id}/{action}", json=body, headers=world.headers(who))
 
 
 def test_a_repeat_finding_adds_to_the_open_alert_and_after_resolution_a_new_one_opens(client, world):
@@ -90,13 +61,13 @@ def test_monitor_can_list_but_not_act(client, world):
 def test_queue_lists_urgent_first_then_oldest(client, world):
     start = clock.now()
     with time_machine.travel(start - timedelta(hours=3)):
-        old_review = bp(client, world, 165, 102, at=start - timedelta(hours=3, minutes=5))
-        old_review = bp(client, world, 165, 102, at=start - timedelta(hours=3))["alert"]
+        old_review = bp(client, world, 165, 102, measured_at=start - timedelta(hours=3, minutes=5))
+        old_review = bp(client, world, 165, 102, measured_at=start - timedelta(hours=3))["alert"]
     with time_machine.travel(start - timedelta(hours=2)):
         urgent_newer = fever(client, world, who="p2")
     with time_machine.travel(start - timedelta(hours=1)):
-        new_review = bp(client, world, 165, 102, who="p1", at=start - timedelta(hours=1, minutes=5))
-        new_review = bp(client, world, 165, 102, who="p1", at=start - timedelta(hours=1))["alert"]
+        new_review = bp(client, world, 165, 102, who="p1", measured_at=start - timedelta(hours=1, minutes=5))
+        new_review = bp(client, world, 165, 102, who="p1", measured_at=start - timedelta(hours=1))["alert"]
     urgent_newest = bp(client, world, 190, 100, who="p1")["alert"]
     order = [a["id"] for a in queue(client, world)]
     assert order == [urgent_newer["id"], urgent_newest["id"], old_review["id"], new_review["id"]]

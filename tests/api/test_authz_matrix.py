@@ -10,57 +10,16 @@ import itertools
 import pytest
 
 from tests.factories import PASSWORD
+from tests.helpers import CALLERS, STAFF_READ, STAFF_WRITE, check_matrix
 
-CALLERS = [
-    "anonymous",
-    "admin",
-    "monitor",
-    "coordinator_a",
-    "investigator_a",
-    "coordinator_b",
-    "investigator_b",
-    "p1",
-    "p3",
-]
 _counter = itertools.count()
 P1: list[str] = []  # p1's id, for bodies that name it (set by the test below)
-
-
-def check_matrix(client, world, method, path, expected, body=None):
-    """Call ``path`` as every caller and compare statuses with ``expected`` (caller -> status)."""
-    missing = set(CALLERS) - set(expected)
-    assert not missing, f"matrix row for {path} lacks {missing}"
-    got = {}
-    for caller in CALLERS:
-        headers = {} if caller == "anonymous" else world.headers(caller)
-        payload = body(caller) if callable(body) else body
-        response = client.open(
-            path.format(**world.participants, **{f"site_{k}": v for k, v in world.sites.items()}),
-            method=method,
-            json=payload,
-            headers=headers,
-        )
-        got[caller] = response.status_code
-        assert response.status_code < 500, (caller, path, response.json)
-    assert got == expected
 
 
 def uniq(prefix):
     return f"{prefix}{next(_counter)}"
 
 
-STAFF_READ = {
-    "anonymous": 401,
-    "admin": 403,
-    "monitor": 200,
-    "coordinator_a": 200,
-    "investigator_a": 200,
-    "coordinator_b": 404,
-    "investigator_b": 404,
-    "p1": 403,
-    "p3": 403,
-}
-STAFF_WRITE = {**STAFF_READ, "monitor": 403}
 ADMIN_ONLY_201 = {
     "anonymous": 401,
     "admin": 201,

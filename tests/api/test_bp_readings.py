@@ -9,15 +9,24 @@ import pytest
 import time_machine
 
 from backend import clock
-from tests.api.test_authz_matrix import STAFF_READ, check_matrix
+from tests.helpers import STAFF_READ, check_matrix
 
 
 def post_bp(
-    client, world, systolic, diastolic, *, who="p2", at=None, pulse=None, sitting_id=None, client_id=None
+    client,
+    world,
+    systolic,
+    diastolic,
+    *,
+    who="p2",
+    measured_at=None,
+    pulse=None,
+    sitting_id=None,
+    client_id=None,
 ):
     body = {
         "client_id": client_id or str(uuid.uuid4()),
-        "measured_at": (at or clock.now()).isoformat(),
+        "measured_at": (measured_at or clock.now()).isoformat(),
         "systolic": systolic,
         "diastolic": diastolic,
     }
@@ -56,8 +65,8 @@ def test_single_165_102_reading_only_asks_for_a_repeat(client, world):
 
 def test_confirmed_165_102_sitting_opens_one_review_alert(client, world):
     start = clock.now() - timedelta(minutes=10)
-    first = post_bp(client, world, 166, 103, at=start)
-    second = post_bp(client, world, 164, 101, at=start + timedelta(minutes=6))
+    first = post_bp(client, world, 166, 103, measured_at=start)
+    second = post_bp(client, world, 164, 101, measured_at=start + timedelta(minutes=6))
     assert second.status_code == 201, second.json
     assert second.json["reading"]["sitting_id"] == first.json["reading"]["sitting_id"]
     assert second.json["grade"] == 3
@@ -81,7 +90,7 @@ def test_confirmed_165_102_sitting_opens_one_review_alert(client, world):
     assert alert["advice_shown"][0]["code"] == "bp_contact_team_today"
     assert "UK acute-oncology" in alert["source"]
     # a third reading of the same sitting refines the mean; it is not a second occurrence
-    third = post_bp(client, world, 165, 102, at=start + timedelta(minutes=9))
+    third = post_bp(client, world, 165, 102, measured_at=start + timedelta(minutes=9))
     assert third.json["alert"]["id"] == alert["id"]
     listed = alerts_of(client, world)
     assert len(listed) == 1 and listed[0]["occurrences"] == 1
@@ -89,7 +98,7 @@ def test_confirmed_165_102_sitting_opens_one_review_alert(client, world):
 
 
 def test_reading_long_after_the_previous_starts_a_new_sitting(client, world):
-    first = post_bp(client, world, 165, 102, at=clock.now() - timedelta(hours=2))
+    first = post_bp(client, world, 165, 102, measured_at=clock.now() - timedelta(hours=2))
     second = post_bp(client, world, 165, 102)
     assert second.json["reading"]["sitting_id"] != first.json["reading"]["sitting_id"]
     assert second.json["repeat_requested"] is True
@@ -98,7 +107,7 @@ def test_reading_long_after_the_previous_starts_a_new_sitting(client, world):
 
 def test_explicit_sitting_id_groups_readings(client, world):
     sitting = str(uuid.uuid4())
-    post_bp(client, world, 150, 95, sitting_id=sitting, at=clock.now() - timedelta(hours=3))
+    post_bp(client, world, 150, 95, sitting_id=sitting, measured_at=clock.now() - timedelta(hours=3))
     r = post_bp(client, world, 130, 85, sitting_id=sitting)
     assert r.json["reading"]["sitting_id"] == sitting
     assert r.json["grade"] == 2  # mean 140/90
@@ -137,9 +146,9 @@ def test_severe_headache_today_makes_a_single_165_102_urgent(client, world):
 
 def test_grade_2_on_three_sittings_in_a_week_opens_a_persistent_alert(client, world):
     now = clock.now()
-    results = [post_bp(client, world, 148, 94, at=now - timedelta(days=d)).json for d in (5, 3)]
+    results = [post_bp(client, world, 148, 94, measured_at=now - timedelta(days=d)).json for d in (5, 3)]
     assert all(r["alert"] is None for r in results)
-    r = post_bp(client, world, 148, 94, at=now)
+    r = post_bp(client, world, 148, 94, measured_at=now)
     assert r.json["alert"]["rule_id"] == "BP-PERSISTENT-G2"
     assert r.json["advice"]["code"] == "bp_persistent"
     assert len(r.json["alert"]["evidence"][0]["sittings"]) == 3
@@ -219,7 +228,7 @@ def test_malformed_reading_is_422(client, world, body):
 
 
 def test_future_reading_is_422(client, world):
-    r = post_bp(client, world, 120, 80, at=clock.now() + timedelta(hours=1))
+    r = post_bp(client, world, 120, 80, measured_at=clock.now() + timedelta(hours=1))
     assert r.status_code == 422
     assert "measured_at" in r.json["errors"]["json"]
 
@@ -228,11 +237,11 @@ def test_same_client_id_returns_the_same_record_without_a_new_alert_or_audit_eve
     pid = world.participants["p2"]
     coord = world.headers("coordinator_a")
     client_id = str(uuid.uuid4())
-    at = clock.now()
-    first = post_bp(client, world, 185, 112, client_id=client_id, at=at)
+    measured_at = clock.now()
+    first = post_bp(client, world, 185, 112, client_id=client_id, measured_at=measured_at)
     events = len(client.get(f"/api/v1/participants/{pid}/audit", headers=coord).json)
     with time_machine.travel(clock.now() + timedelta(minutes=2)):
-        again = post_bp(client, world, 185, 112, client_id=client_id, at=at)
+        again = post_bp(client, world, 185, 112, client_id=client_id, measured_at=measured_at)
     assert again.status_code == 200
     assert again.json == first.json
     assert len(client.get(f"/api/v1/participants/{pid}/audit", headers=coord).json) == events
@@ -244,9 +253,9 @@ def test_same_client_id_returns_the_same_record_without_a_new_alert_or_audit_eve
 
 def test_same_client_id_with_a_different_reading_is_409(client, world):
     client_id = str(uuid.uuid4())
-    at = clock.now()
-    assert post_bp(client, world, 120, 80, client_id=client_id, at=at).status_code == 201
-    assert post_bp(client, world, 121, 80, client_id=client_id, at=at).status_code == 409
+    measured_at = clock.now()
+    assert post_bp(client, world, 120, 80, client_id=client_id, measured_at=measured_at).status_code == 201
+    assert post_bp(client, world, 121, 80, client_id=client_id, measured_at=measured_at).status_code == 409
 
 
 def test_reading_is_audited(client, world):
@@ -262,8 +271,8 @@ def test_reading_is_audited(client, world):
 
 def test_staff_read_a_participants_readings_newest_first(client, world):
     now = clock.now()
-    post_bp(client, world, 120, 80, who="p1", at=now - timedelta(hours=5))
-    post_bp(client, world, 130, 85, who="p1", at=now)
+    post_bp(client, world, 120, 80, who="p1", measured_at=now - timedelta(hours=5))
+    post_bp(client, world, 130, 85, who="p1", measured_at=now)
     readings = client.get(
         f"/api/v1/participants/{world.participants['p1']}/bp-readings", headers=world.headers("monitor")
     ).json

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from tests.api.test_database_outage import UNREACHABLE
+from tests.helpers import UNREACHABLE
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",

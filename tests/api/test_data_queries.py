@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.test_authz_matrix import CALLERS, check_matrix
+from tests.helpers import CALLERS, check_matrix
 from tests.support.signing import cycle_one_complete, sign, staff_post
 
 

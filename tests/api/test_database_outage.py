@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from backend.db import db
-
-UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/nowhere?connect_timeout=2"
+from tests.helpers import UNREACHABLE
 
 
 @pytest.fixture

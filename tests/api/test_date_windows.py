@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 
 from backend.domain.protocol import PROTOCOL_DIR, ProtocolError, parse_protocol
-from tests.api.test_diary import patient
+from tests.helpers import patient
 
 
 def _enrol(client, world, c1d1: str, study_id: str = "01-500"):  # type: ignore[no-untyped-def]

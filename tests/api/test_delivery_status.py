@@ -8,7 +8,7 @@ from datetime import timedelta
 import time_machine
 
 from backend import clock
-from tests.api.test_authz_matrix import check_matrix
+from tests.helpers import check_matrix
 
 
 def _fever(client, world) -> None:  # type: ignore[no-untyped-def]

@@ -4,64 +4,18 @@ Scenario participants are enrolled in the past (time-machine moves ``clock.now()
 whole cycles can be walked; staff tokens from the world fixture stay valid in the past.
 """
 
-from datetime import date, time
-
-import time_machine
+from datetime import date
 
 from backend import clock
 from backend.db import db
-from backend.models import BpReading, StaffUser
-from backend.services import participants
-from backend.services.auth import staff_actor
-from tests.factories import device_token
-
-
-def patient(app, world, name, *, c1d1, tz="Asia/Shanghai", language="en", site="a", protocol_ref=None):
-    """Enrol ``name`` with ``c1d1`` and a device token; returns the participant id."""
-    with app.test_request_context():
-        user = db.session.get(StaffUser, world.staff[f"coordinator_{site}"])
-        row = participants.enrol(
-            db.session,
-            staff_actor(user),
-            study_id=f"T-{name}",
-            site_id=world.sites[site],
-            timezone=tz,
-            language=language,
-            c1d1=c1d1,
-            reminder_time=time(8, 0),
-            protocol_ref=protocol_ref,
-            now=clock.now(),
-        )
-        world.participants[name] = row.id
-        world.tokens[name] = device_token(row.id, app.config["SETTINGS"].token_pepper)
-        db.commit_request()
-    return row.id
-
-
-def at(instant):
-    """Freeze the clock at an ISO 8601 instant."""
-    return time_machine.travel(instant, tick=False)
-
-
-def put(client, world, who, day, headers=None, **body):
-    return client.put(f"/api/v1/me/doses/{day}", json=body, headers={**world.headers(who), **(headers or {})})
-
-
-def site_put(client, world, who, staff, day, **body):
-    pid = world.participants[who]
-    return client.put(f"/api/v1/participants/{pid}/doses/{day}", json=body, headers=world.headers(staff))
+from backend.models import BpReading
+from tests.helpers import at, me_calendar, patient, put, site_put
 
 
 def audit_actions(client, world, who, action_prefix="dose_log"):
     pid = world.participants[who]
     events = client.get(f"/api/v1/participants/{pid}/audit", headers=world.headers("monitor")).json
     return [e for e in events if e["action"].startswith(action_prefix)]
-
-
-def me_calendar(client, world, who, start, end):
-    r = client.get(f"/api/v1/me/calendar?from={start}&to={end}", headers=world.headers(who))
-    assert r.status_code == 200, r.json
-    return {d["date"]: d for d in r.json["days"]}
 
 
 # --- today ---------------------------------------------------------------------------------

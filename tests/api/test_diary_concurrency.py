@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from backend.db import db
 from backend.models import AuditEvent, DoseLog
-from tests.api.test_diary import at, patient
+from tests.helpers import at, patient
 
 NOW = "2026-10-02T01:00:00Z"  # 09:00 on 10-02 in Shanghai: on time for 10-02
 

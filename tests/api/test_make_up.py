@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.api.test_diary import at, patient, put
+from tests.helpers import at, patient, put
 
 C1D1 = date(2026, 10, 1)
 

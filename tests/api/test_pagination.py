@@ -11,8 +11,8 @@ import time_machine
 
 from backend import clock
 from backend.db import db
-from tests.api.test_alerts import bp, fever
 from tests.factories import enrol
+from tests.helpers import bp, fever
 
 
 def pages(client, world, path, who="coordinator_a", limit=2):

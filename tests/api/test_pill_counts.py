@@ -2,8 +2,7 @@
 
 from datetime import date, timedelta
 
-from tests.api.test_authz_matrix import STAFF_READ, STAFF_WRITE, check_matrix
-from tests.api.test_diary import at, patient, put
+from tests.helpers import STAFF_READ, STAFF_WRITE, at, check_matrix, patient, put
 
 C1D1 = date(2026, 10, 1)
 

@@ -18,8 +18,7 @@ from backend.models import Participant, StaffUser
 from backend.services import plans
 from backend.services.auth import staff_actor
 from backend.services.treatment import add_hold
-from tests.api.test_diary import at, patient, put
-from tests.api.test_treatment import post
+from tests.helpers import at, patient, post, put
 
 
 def today(client, world, who="t"):

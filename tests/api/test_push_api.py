@@ -6,7 +6,7 @@ import pytest
 
 from backend.db import db
 from backend.models import PushSubscription
-from tests.api.test_authz_matrix import check_matrix
+from tests.helpers import check_matrix
 from tests.support.push_endpoint import PushEndpoint
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from backend.db import db
 from backend.models import Alert, AuditEvent, Device, Hold, Participant, Site, StaffUser
-from tests.api.test_diary import at, patient
+from tests.helpers import at, patient
 
 
 def at_once(app, n: int, request: Callable) -> list:  # type: ignore[type-arg,no-untyped-def]

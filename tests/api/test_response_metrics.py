@@ -26,8 +26,8 @@ def _raise(app, world, who, rule):  # type: ignore[no-untyped-def]
         return alert.id
 
 
-def _act(app, client, world, alert_id, action, at):  # type: ignore[no-untyped-def]
-    with time_machine.travel(at, tick=False):
+def _act(app, client, world, alert_id, action, acted_at):  # type: ignore[no-untyped-def]
+    with time_machine.travel(acted_at, tick=False):
         with app.test_request_context():
             token = staff_token(world.staff["coordinator_a"], app.config["SETTINGS"].token_pepper)
             db.commit_request()

@@ -11,8 +11,8 @@ from sqlalchemy import event, select
 
 from backend.db import db
 from backend.models import AuditEvent
-from tests.api.test_authz_matrix import CALLERS, check_matrix
 from tests.factories import staff_token
+from tests.helpers import CALLERS, check_matrix
 from tests.support.signing import PASSWORD, at, cycle_one_complete, sign, staff_post
 
 

@@ -3,7 +3,7 @@ reader's language, so the site reads scores as the questions that were asked (is
 
 from __future__ import annotations
 
-from tests.api.test_authz_matrix import STAFF_READ, check_matrix
+from tests.helpers import STAFF_READ, check_matrix
 
 
 def _questions(answer) -> dict[str, str]:  # type: ignore[no-untyped-def]

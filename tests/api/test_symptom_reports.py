@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from backend import clock
-from tests.api.test_authz_matrix import STAFF_READ, check_matrix
+from tests.helpers import STAFF_READ, check_matrix
 
 
 def report(client, world, answers, *, who="p2", temperature_c=None, client_id=None, reported_at=None):

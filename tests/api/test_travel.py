@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from tests.api.test_diary import at, patient, put
+from tests.helpers import at, patient, put
 
 NY, BERLIN, TOKYO = "America/New_York", "Europe/Berlin", "Asia/Tokyo"
 

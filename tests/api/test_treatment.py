@@ -7,14 +7,7 @@ import pytest
 from backend.domain import protocol as protocol_module
 from backend.services import participants as participants_service
 from backend.services import plans as plans_service
-from tests.api.test_authz_matrix import STAFF_READ, check_matrix
-from tests.api.test_diary import at, me_calendar, patient, put
-
-
-def post(client, world, who, path, staff="investigator_a", **body):
-    return client.post(
-        f"/api/v1/participants/{world.participants[who]}/{path}", json=body, headers=world.headers(staff)
-    )
+from tests.helpers import STAFF_READ, at, check_matrix, me_calendar, patient, post, put
 
 
 def calendar(client, world, who, start, end, staff="coordinator_a"):

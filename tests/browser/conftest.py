@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from werkzeug.serving import make_server
+
+from backend import clock
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -200,3 +204,61 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True, animations="disabled")
     return path
+
+
+# The accessibility problems on the current screen (see the script's header).
+CHECKS = (Path(__file__).parent / "a11y_checks.js").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def diary(live_server):  # type: ignore[no-untyped-def]
+    """A patient ten days into cycle 1 with a history: doses (one missed), a high BP sitting."""
+    from backend.db import db
+    from tests.factories import device_token, enrol
+
+    app, world = live_server.app, live_server.world
+    from tests.browser.patient_app import local_today
+
+    today = local_today()
+    with app.test_request_context():
+        pid = enrol(world, "p4", "a", study_id="01-004", language="en", c1d1=today - timedelta(days=9))
+        world.tokens["p4"] = device_token(pid, app.config["SETTINGS"].token_pepper)
+        db.commit_request()
+    for back in range(9, 0, -1):
+        day = today - timedelta(days=back)
+        taken = back != 4
+        body = {"taken": taken, "reason": "Paper diary transcribed at visit", "source_detail": "paper diary"}
+        if taken:
+            body["taken_at"] = datetime(
+                day.year, day.month, day.day, 8, 30, tzinfo=ZoneInfo(TIMEZONE)
+            ).isoformat()
+        else:
+            body["missed_reason"] = "forgot"
+        answer = live_server.api("PUT", f"/participants/{pid}/doses/{day}", "coordinator_a", json=body)
+        assert answer.status_code in (200, 201), answer.text
+    # One reading a sitting on earlier days, then today's high sitting with its repeat.
+    now = clock.now()
+    sittings = [
+        [(now - timedelta(days=8, hours=1), 132, 84)],
+        [(now - timedelta(days=6, hours=2), 138, 88)],
+        [(now - timedelta(days=3, hours=1), 148, 92)],
+        [(now - timedelta(minutes=20), 166, 101), (now - timedelta(minutes=14), 162, 99)],
+    ]
+    for readings in sittings:
+        sitting = str(uuid.uuid4())
+        for measured_at, systolic, diastolic in readings:
+            answer = live_server.api(
+                "POST",
+                "/me/bp-readings",
+                "p4",
+                json={
+                    "client_id": str(uuid.uuid4()),
+                    "sitting_id": sitting,
+                    "systolic": systolic,
+                    "diastolic": diastolic,
+                    "pulse": 80,
+                    "measured_at": measured_at.isoformat(),
+                },
+            )
+            assert answer.status_code == 201, answer.text
+    return pid

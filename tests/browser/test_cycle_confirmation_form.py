@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_screens import _local_today
+from tests.browser.patient_app import local_today
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -24,13 +24,13 @@ def late_cycle(live_server):  # type: ignore[no-untyped-def]
 
     app, world = live_server.app, live_server.world
     with app.test_request_context():
-        enrol(world, "p5", "a", study_id="01-005", language="en", c1d1=_local_today() - timedelta(days=23))
+        enrol(world, "p5", "a", study_id="01-005", language="en", c1d1=local_today() - timedelta(days=23))
         db.commit_request()
     return world.participants["p5"]
 
 
 def test_the_site_sees_the_late_days_before_it_confirms(browsing, live_server, late_cycle) -> None:
-    today = _local_today()
+    today = local_today()
     page = browsing.context(width=1280, height=900).new_page()
     page.goto("/site/")
     page.get_by_label("E-mail").fill("coordinator_a@example.org")

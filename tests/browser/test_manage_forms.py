@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -15,11 +14,10 @@ from playwright.sync_api import expect
 from backend import clock
 from backend.domain.localtime import local_date
 from tests.browser.conftest import ARTIFACTS, TIMEZONE
-from tests.browser.dashboard import LANGUAGES, staff_page
+from tests.browser.dashboard import LANGUAGES, assert_dashboard_accessible, staff_page
 
 pytestmark = pytest.mark.browser
 
-CHECKS = (Path(__file__).parent / "a11y_checks.js").read_text(encoding="utf-8")
 TEXT = {
     "en": {
         "timezone_error": "Choose a time zone from the list",
@@ -48,16 +46,6 @@ TEXT = {
         "date_error": "请选择第 1 周期第 1 天",
     },
 }
-
-
-def assert_accessible(page, where: str) -> None:  # type: ignore[no-untyped-def]
-    """The checks the other screens run: every control labelled, 48 px targets, no overflow.
-
-    The treatment timeline's day cells (28 px links, one per day across a cycle) are left out: a
-    heatmap of days, not these forms; they are reported as a known gap."""
-    problems = page.evaluate(CHECKS)
-    problems["small"] = [item for item in problems["small"] if not re.search(r"/day/\d{4}-\d\d-\d\d\]", item)]
-    assert problems == {"unlabelled": [], "small": [], "overflow": []}, f"{where}: {problems}"
 
 
 def assert_clean_text(page) -> None:  # type: ignore[no-untyped-def]
@@ -115,7 +103,7 @@ def test_enrol_and_site_phones_from_the_overview(browsing, live_server, language
     expect(
         phones.locator(".field", has=page.locator("input[name=phone_night]")).locator(".field-error")
     ).to_have_count(0)
-    assert_accessible(page, f"overview with its forms open ({language})")
+    assert_dashboard_accessible(page, f"overview with its forms open ({language})")
     page.locator("section.site-manage").screenshot(path=str(ARTIFACTS / f"site-phones-error-{language}.png"))
     phones.locator("input[name=phone_day]").fill("+861012345678")
     phones.locator("button[type=submit]").click()
@@ -200,7 +188,7 @@ def test_revoke_a_device_end_a_hold_and_discontinue(browsing, live_server, langu
     expect(page.locator("#discontinue-block .manage-status")).to_contain_text(words["discontinued"])
     stored = live_server.api("GET", f"/participants/{pid}", "investigator_a").json()
     assert stored["discontinued_on"] == str(today)
-    assert_accessible(page, f"participant page with the management forms ({language})")
+    assert_dashboard_accessible(page, f"participant page with the management forms ({language})")
     assert_clean_text(page)
     manage.screenshot(path=str(ARTIFACTS / f"site-manage-{language}.png"))
     browsing.problems.assert_clean(allowed=("422",))

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from backend import clock
 from tests.browser.conftest import screenshot
+from tests.browser.patient_app import activate
 
 pytestmark = pytest.mark.browser
 
@@ -49,20 +50,6 @@ def _dose_logs(app, participant_id):  # type: ignore[no-untyped-def]
     with app.test_request_context():
         rows = db.session.scalars(select(DoseLog).where(DoseLog.participant_id == participant_id)).all()
         return [{c.name: getattr(row, c.name) for c in DoseLog.__table__.columns} for row in rows]
-
-
-def activate(browsing, live_server, who: str, language: str, clock_at: datetime | None = None):  # type: ignore[no-untyped-def]
-    """A 360 px phone activated for ``who`` with the app in ``language``; returns (context, page)."""
-    context = browsing.context(width=360, clock_at=clock_at)
-    page = context.new_page()
-    page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("连接这部手机")
-    if language == "en":
-        page.get_by_role("radio", name="English").check()
-    page.get_by_label(TEXT[language]["code"]).fill(live_server.activation_code(who))
-    page.get_by_role("button", name=TEXT[language]["connect"]).click()
-    expect(page.locator("#nav a")).to_have_count(5)
-    return context, page
 
 
 @pytest.mark.parametrize(("who", "language"), [("p2", "en"), ("p1", "zh-CN")])

@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
-from tests.browser.test_offline_capture_time import activate
-from tests.browser.test_screens import CHECKS, diary  # noqa: F401 - the fixture
+from tests.browser.conftest import CHECKS, screenshot
+from tests.browser.patient_app import activate
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +34,7 @@ NAV_ROWS = """() => new Set([...document.querySelectorAll('#nav a')]
 
 
 @pytest.mark.parametrize("language", ["en", "zh-CN"])
-def test_every_screen_reads_cleanly_at_360(browsing, live_server, diary, language) -> None:  # noqa: F811
+def test_every_screen_reads_cleanly_at_360(browsing, live_server, diary, language) -> None:
     _context, page = activate(browsing, live_server, "p4", language)
     if language == "zh-CN":  # 01-004 reads English by default: the patient switches in Settings
         page.locator("#nav a[data-screen=settings]").click()

@@ -6,122 +6,24 @@ least 48 x 48 px, both languages, and no console errors or CSP violations."""
 from __future__ import annotations
 
 import re
-import uuid
-from datetime import date, datetime, timedelta
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
-from backend import clock
-from backend.domain.localtime import local_date
-from tests.browser.conftest import TIMEZONE, screenshot
+from tests.browser.conftest import screenshot
+from tests.browser.patient_app import PATIENT_SCREENS, activate_in_english, assert_accessible, open_screen
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PATIENT_SCREENS = {  # fragment -> the English h1
-    "today": re.compile("^Today"),
-    "calendar": "Cycle calendar",
-    "bp": "Blood pressure",
-    "symptoms": "How are you feeling?",
-    "settings": "Settings",
-}
-
-# The accessibility problems on the current screen (see the script's header).
-CHECKS = (Path(__file__).parent / "a11y_checks.js").read_text(encoding="utf-8")
-
-
-def _local_today() -> date:
-    return local_date(clock.now(), TIMEZONE)
-
-
-@pytest.fixture
-def diary(live_server):  # type: ignore[no-untyped-def]
-    """A patient ten days into cycle 1 with a history: doses (one missed), a high BP sitting."""
-    from backend.db import db
-    from tests.factories import device_token, enrol
-
-    app, world = live_server.app, live_server.world
-    today = _local_today()
-    with app.test_request_context():
-        pid = enrol(world, "p4", "a", study_id="01-004", language="en", c1d1=today - timedelta(days=9))
-        world.tokens["p4"] = device_token(pid, app.config["SETTINGS"].token_pepper)
-        db.commit_request()
-    for back in range(9, 0, -1):
-        day = today - timedelta(days=back)
-        taken = back != 4
-        body = {"taken": taken, "reason": "Paper diary transcribed at visit", "source_detail": "paper diary"}
-        if taken:
-            body["taken_at"] = datetime(
-                day.year, day.month, day.day, 8, 30, tzinfo=ZoneInfo(TIMEZONE)
-            ).isoformat()
-        else:
-            body["missed_reason"] = "forgot"
-        answer = live_server.api("PUT", f"/participants/{pid}/doses/{day}", "coordinator_a", json=body)
-        assert answer.status_code in (200, 201), answer.text
-    # One reading a sitting on earlier days, then today's high sitting with its repeat.
-    now = clock.now()
-    sittings = [
-        [(now - timedelta(days=8, hours=1), 132, 84)],
-        [(now - timedelta(days=6, hours=2), 138, 88)],
-        [(now - timedelta(days=3, hours=1), 148, 92)],
-        [(now - timedelta(minutes=20), 166, 101), (now - timedelta(minutes=14), 162, 99)],
-    ]
-    for readings in sittings:
-        sitting = str(uuid.uuid4())
-        for measured_at, systolic, diastolic in readings:
-            answer = live_server.api(
-                "POST",
-                "/me/bp-readings",
-                "p4",
-                json={
-                    "client_id": str(uuid.uuid4()),
-                    "sitting_id": sitting,
-                    "systolic": systolic,
-                    "diastolic": diastolic,
-                    "pulse": 80,
-                    "measured_at": measured_at.isoformat(),
-                },
-            )
-            assert answer.status_code == 201, answer.text
-    return pid
-
-
-def _activate(browsing, live_server, width: int, who: str = "p4"):  # type: ignore[no-untyped-def]
-    context = browsing.context(width=width, height=800 if width < 1000 else 900)
-    page = context.new_page()
-    page.goto("/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("连接这部手机")
-    page.get_by_role("radio", name="English").check()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Connect this phone")
-    screenshot(page, f"patient-activate-{width}")
-    page.get_by_label("Activation code").fill(live_server.activation_code(who))
-    page.get_by_role("button", name="Connect").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(PATIENT_SCREENS["today"])
-    return context, page
-
-
-def _open(page, screen: str) -> None:  # type: ignore[no-untyped-def]
-    page.evaluate("(fragment) => { location.hash = fragment; }", f"#{screen}")
-    expect(page.get_by_role("heading", level=1)).to_have_text(PATIENT_SCREENS[screen])
-    if screen == "symptoms":
-        expect(page.get_by_role("button", name="Send report")).to_be_visible()
-
-
-def _assert_accessible(page, where: str) -> None:  # type: ignore[no-untyped-def]
-    problems = page.evaluate(CHECKS)
-    assert problems == {"unlabelled": [], "small": [], "overflow": []}, f"{where}: {problems}"
-
 
 @pytest.mark.parametrize("width", [360, 1280])
 def test_patient_screens(browsing, live_server, diary, width: int) -> None:
-    _context, page = _activate(browsing, live_server, width)
+    _context, page = activate_in_english(browsing, live_server, width)
     for screen in PATIENT_SCREENS:
-        _open(page, screen)
+        open_screen(page, screen)
         if width == 360:
-            _assert_accessible(page, f"{screen} at 360 px")
+            assert_accessible(page, f"{screen} at 360 px")
         if screen == "calendar":  # days before C1D1 are not "cycle not confirmed"
             before = page.locator(".calendar-day.marker-before")
             expect(before.first).to_have_attribute("aria-label", re.compile("before treatment started$"))
@@ -139,19 +41,19 @@ def test_patient_screens_at_200_percent_text(browsing, live_server, diary) -> No
     # The browser's text-size setting: the root font size (everything is sized in rem/em).
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     expect(page.get_by_role("heading", level=1)).to_have_text("连接这部手机")
-    _assert_accessible(page, "activation at 200 %")
+    assert_accessible(page, "activation at 200 %")
     page.get_by_label("激活码").fill(live_server.activation_code("p4"))
     page.get_by_role("button", name="连接").click()
     expect(page.locator("#nav a")).to_have_count(5)
     for screen in PATIENT_SCREENS:
-        _open(page, screen)
-        _assert_accessible(page, f"{screen} at 360 px and 200 % text")
+        open_screen(page, screen)
+        assert_accessible(page, f"{screen} at 360 px and 200 % text")
         if screen == "bp":  # the repeat prompt is the busiest BP state
             page.get_by_label(re.compile("systolic")).fill("170")
             page.get_by_label(re.compile("diastolic")).fill("104")
             page.get_by_role("button", name="Send reading").click()
             expect(page.locator(".rest-box")).to_be_visible()
-            _assert_accessible(page, "BP repeat prompt at 360 px and 200 % text")
+            assert_accessible(page, "BP repeat prompt at 360 px and 200 % text")
             screenshot(page, "patient-bp-repeat-360-200pct")
         screenshot(page, f"patient-{screen}-360-200pct")
     browsing.problems.assert_clean()
@@ -159,10 +61,10 @@ def test_patient_screens_at_200_percent_text(browsing, live_server, diary) -> No
 
 def test_both_languages(browsing, live_server, diary) -> None:
     """The same screens read differently in Chinese and English; switching is in the settings."""
-    _context, page = _activate(browsing, live_server, 360)
+    _context, page = activate_in_english(browsing, live_server, 360)
     english = {}
     for screen in ("today", "calendar", "bp", "settings"):
-        _open(page, screen)
+        open_screen(page, screen)
         english[screen] = page.locator("#nav").inner_text() + page.locator("main").inner_text()
     assert page.evaluate("document.documentElement.lang") == "en"
     page.get_by_role("radio", name="中文（简体）").check()
@@ -175,7 +77,7 @@ def test_both_languages(browsing, live_server, diary) -> None:
         chinese = page.locator("#nav").inner_text() + page.locator("main").inner_text()
         assert chinese != english[screen]
         assert re.search(r"[\u4e00-\u9fff]", chinese), f"{screen} has no Chinese text: {chinese[:200]}"
-        _assert_accessible(page, f"{screen} in Chinese")
+        assert_accessible(page, f"{screen} in Chinese")
         screenshot(page, f"patient-{screen}-zh-360")
     browsing.problems.assert_clean()
 

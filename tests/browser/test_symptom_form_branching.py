@@ -8,15 +8,16 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, screenshot
-from tests.browser.test_screens import _activate, _open
+from tests.browser.patient_app import activate_in_english, open_screen
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize(("who", "language"), [("p2", "en"), ("p1", "zh-CN")])
 def test_new_items_branch_and_the_stored_report_has_no_contradiction(browsing, live_server, who, language):
-    _context, page = _activate(browsing, live_server, 360, who)
-    _open(page, "symptoms")  # the app's chrome is English (chosen at activation), the questions the patient's
+    _context, page = activate_in_english(browsing, live_server, 360, who)
+    # the app's chrome is English (chosen at activation), the questions the patient's
+    open_screen(page, "symptoms")
     form = page.locator("#symptom-form")
     questionnaire = live_server.api("GET", "/me/symptom-items", who).json()
     groups = {group["code"]: [item["code"] for item in group["items"]] for group in questionnaire["symptoms"]}

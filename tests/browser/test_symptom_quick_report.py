@@ -8,9 +8,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
-from tests.browser.test_offline_capture_time import activate
-from tests.browser.test_screens import CHECKS
+from tests.browser.conftest import CHECKS, screenshot
+from tests.browser.patient_app import activate
 
 pytestmark = pytest.mark.browser
 

@@ -14,8 +14,7 @@ from playwright.sync_api import expect
 
 from backend import clock
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.dashboard import LANGUAGES, staff_page
-from tests.browser.test_manage_forms import assert_accessible
+from tests.browser.dashboard import LANGUAGES, assert_dashboard_accessible, staff_page
 
 pytestmark = pytest.mark.browser
 
@@ -78,6 +77,6 @@ def test_symptom_trends_read_as_the_questions_asked(browsing, live_server, langu
     expect(section.locator("ol.timeline")).to_contain_text(words["question"])
     shown = section.inner_text()
     assert not RAW.search(shown), RAW.search(shown)
-    assert_accessible(page, f"participant page with symptom trends ({language})")
+    assert_dashboard_accessible(page, f"participant page with symptom trends ({language})")
     section.screenshot(path=str(ARTIFACTS / f"site-symptom-trends-{language}.png"))
     browsing.problems.assert_clean()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import TIMEZONE, screenshot
-from tests.browser.test_screens import _assert_accessible
+from tests.browser.patient_app import assert_accessible
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +39,7 @@ def test_travel_prompt_at_360_px(browsing, live_server, who, language, policy):
     expect(prompt.get_by_role("heading", level=2)).to_have_text(TITLES[language])
     expect(prompt.get_by_role("button").first).to_have_text(KEEP[language])
     expect(prompt).to_contain_text(TIMEZONE)
-    _assert_accessible(page, f"travel prompt ({language}) at 360 px")
+    assert_accessible(page, f"travel prompt ({language}) at 360 px")
     screenshot(page, f"patient-travel-prompt-{language}-360")
     prompt.get_by_role("button").nth(0 if policy == "home" else 1).click()
     expect(page.locator("section.travel-prompt")).to_have_count(0)

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from backend.domain.calendar import HoldPeriod, bp_due_on, day_info
-from tests.domain.test_calendar import make_plan
+from tests.helpers import make_plan
 
 C2 = date(2026, 1, 26)  # cycle 2 confirmed on time
 PLAN = make_plan(

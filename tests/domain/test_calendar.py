@@ -28,23 +28,17 @@ from backend.domain.calendar import (
     planned_next_start,
 )
 from backend.domain.protocol import Treatment, get_protocol
+from tests.helpers import PLAN_C1D1, SKB, make_plan
 
-SKB = get_protocol().treatment
 SKB_8_6 = dataclasses.replace(SKB, allowed_dose_mg=(8.0, 6.0))
 OTHER = get_protocol("OTHER-TRIAL@1", directory=Path(__file__).parent / "protocols").treatment
 
-C1D1 = date(2026, 1, 5)  # cycle 1: 01-05..01-25, dosing 01-05..01-18; planned cycle 2: 01-26
+C1D1 = PLAN_C1D1  # 2026-01-05; cycle 1: 01-05..01-25, dosing 01-05..01-18; planned cycle 2: 01-26
 
 
 def d(month: int, day: int) -> date:
     """A date in 2026."""
     return date(2026, month, day)
-
-
-def make_plan(*starts: date, treatment: Treatment = SKB, **kwargs: object) -> TreatmentPlan:
-    """A plan on ``treatment`` starting at C1D1 with further confirmed cycle starts."""
-    cycles = tuple(CycleStart(n, s) for n, s in enumerate((C1D1, *starts), start=1))
-    return TreatmentPlan(treatment, C1D1, treatment.default_dose_mg, cycles, **kwargs)  # type: ignore[arg-type]
 
 
 def row(info: DayInfo) -> tuple[object, ...]:

@@ -23,8 +23,8 @@ from datetime import date, timedelta
 import pytest
 
 from backend.domain import protocol as protocol_module
-from tests.api.test_diary import at, patient, put, site_put
 from tests.factories import PASSWORD
+from tests.helpers import at, patient, put, site_put
 
 C1 = date(2026, 9, 1)
 C2 = date(2026, 9, 25)  # planned 09-22: a three-day delay

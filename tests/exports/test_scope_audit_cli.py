@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from backend.db import db
 from backend.models import AuditEvent
-from tests.exports.test_sdtm import DATASETS
+from tests.helpers import DATASETS
 
 FORMATS = ("csv", "json")
 
@@ -130,7 +130,7 @@ def test_cli_export_refuses_bad_filters(app, tmp_path):
 
 def test_a_patient_can_write_while_an_export_is_streaming(app, client, study, monkeypatch):
     from backend.services.exports import formats
-    from tests.api.test_diary import at, put
+    from tests.helpers import at, put
 
     monkeypatch.setattr(formats, "CHUNK_ROWS", 5)
     r = client.get("/api/v1/exports/sdtm/ec.csv", headers=study.world.headers("monitor"), buffered=False)

@@ -1,8 +1,6 @@
 """SDTM-style datasets over HTTP: EC exactness, SUPPEC flags, VS sittings, QS branching, alerts,
 and every dataset as CSV and as Dataset-JSON v1.1 validated with odmlib's model and dsjson."""
 
-import csv
-import io
 import json
 from datetime import date
 
@@ -13,17 +11,9 @@ from odmlib.dataset_json_1_1 import DatasetJSON
 
 from backend.domain.protocol import get_protocol
 from tests.exports.study import C1, EX1_ENTRIES, EX1_PRESCRIBED, SIX_MG_FROM
+from tests.helpers import DATASETS, EX1, get_csv
 
-DATASETS = ("ec", "suppec", "vs", "suppvs", "qs", "alerts", "signatures", "queries", "da")
-EX1 = "SKB264-ANLO-SA-T-ex1"
 EX3 = "SKB264-ANLO-SB-T-ex3"
-
-
-def get_csv(client, world, domain, who="monitor", query=""):
-    r = client.get(f"/api/v1/exports/sdtm/{domain}.csv{query}", headers=world.headers(who))
-    assert r.status_code == 200, r.get_json()
-    assert r.is_streamed and r.mimetype == "text/csv"
-    return list(csv.DictReader(io.StringIO(r.get_data(as_text=True))))
 
 
 def get_json(client, world, domain, who="monitor", query=""):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.exports.test_sdtm import EX1, get_csv
 from tests.factories import PASSWORD
+from tests.helpers import EX1, get_csv
 
 SIGNED_AT = "2026-11-02T02:00:00Z"
 

@@ -18,7 +18,7 @@ import time_machine
 from backend.domain import bp
 from backend.domain import protocol as protocol_module
 from backend.domain.protocol import get_protocol
-from tests.api.test_diary import patient
+from tests.helpers import patient
 from tests.scheduler.conftest import subscribe, tick
 
 T = datetime(2026, 11, 4, 10, 0, tzinfo=UTC)

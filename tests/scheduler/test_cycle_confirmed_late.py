@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 import time_machine
 
 from backend.models import Alert
-from tests.api.test_diary import at, patient, put
+from tests.helpers import at, patient, put
 from tests.scheduler.conftest import rows, tick
 
 C1D1 = date(2026, 10, 1)

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import time_machine
 
-from tests.api.test_diary import patient
+from tests.helpers import patient
 from tests.scheduler.conftest import subscribe, tick
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import time_machine
 
 from backend.models import Reminder
-from tests.api.test_diary import patient
+from tests.helpers import patient
 from tests.scheduler.conftest import rows, subscribe, tick
 
 C1D1 = date(2026, 11, 2)  # Monday; dosing 11-02..11-15, day 14 = Sunday 11-15; break to 11-22

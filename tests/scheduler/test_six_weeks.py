@@ -37,7 +37,7 @@ PEOPLE = {  # name: (site, zone, dose reminder time)
 BP_TIME = time(8, 0)
 
 
-def at(d: date, t: time, zone: str) -> datetime:
+def local_instant(d: date, t: time, zone: str) -> datetime:
     """Independent of the product code: wall time -> UTC, first occurrence when ambiguous."""
     return datetime.combine(d, t, tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
@@ -90,10 +90,10 @@ def test_six_weeks_of_reminders_arrive_once_at_the_right_local_time(app, client,
 
     actions: list[tuple[datetime, str, str]] = []
     for name, (_site, zone, reminder) in PEOPLE.items():
-        actions.append((at(C2, time(0, 5), zone), "confirm", name))
+        actions.append((local_instant(C2, time(0, 5), zone), "confirm", name))
         for d in dosing_days(name):
             if not skips_logging(d):
-                actions.append((at(d, reminder, zone) + timedelta(hours=1), "log", name))
+                actions.append((local_instant(d, reminder, zone) + timedelta(hours=1), "log", name))
     actions.append((datetime(2026, 11, 14, 12, 0, tzinfo=UTC), "hold", "ldn"))
     actions.sort()
 
@@ -127,13 +127,15 @@ def test_six_weeks_of_reminders_arrive_once_at_the_right_local_time(app, client,
     expected: set[tuple[str, str, str]] = set()
     for name, (_site, zone, reminder) in PEOPLE.items():
         for d in dosing_days(name):
-            first = at(d, reminder, zone)
+            first = local_instant(d, reminder, zone)
             expected.add((name, "dose_reminder", first.isoformat().replace("+00:00", "Z")))
             if skips_logging(d):
                 follow = first + timedelta(hours=3)
                 expected.add((name, "dose_followup", follow.isoformat().replace("+00:00", "Z")))
         for d in bp_days(name):
-            expected.add((name, "bp_reminder", at(d, BP_TIME, zone).isoformat().replace("+00:00", "Z")))
+            expected.add(
+                (name, "bp_reminder", local_instant(d, BP_TIME, zone).isoformat().replace("+00:00", "Z"))
+            )
 
     got = set(arrivals)
     assert sorted(got - expected) == [], "unexpected reminders (break, hold or awaiting days?)"

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import time_machine
 
 from backend.models import Reminder
-from tests.api.test_diary import patient, put
+from tests.helpers import patient, put
 from tests.scheduler.conftest import rows, subscribe, tick
 
 NY, TOKYO = "America/New_York", "Asia/Tokyo"

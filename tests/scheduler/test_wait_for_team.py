@@ -15,10 +15,8 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-import time_machine
-
 from backend.models import AuditEvent, Reminder
-from tests.api.test_diary import patient, put
+from tests.helpers import at, patient, put
 from tests.scheduler.conftest import rows, subscribe, tick
 
 C1D1 = date(2026, 11, 2)
@@ -27,9 +25,6 @@ C1D1 = date(2026, 11, 2)
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
-
-def at(instant: datetime):  # type: ignore[no-untyped-def]
-    return time_machine.travel(instant, tick=False)
 
 
 def sitting(client, world, who, when, *values):  # type: ignore[no-untyped-def]

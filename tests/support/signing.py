@@ -11,18 +11,12 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-import time_machine
-
-from tests.api.test_diary import patient
+from tests.helpers import at, patient
 
 C1D1 = date(2026, 10, 27)
 C2D1 = "2026-11-17"
 PASSWORD = "correct horse battery staple"  # tests.factories.PASSWORD
 
-
-def at(instant: str):  # type: ignore[no-untyped-def]
-    """Freeze the clock at an ISO 8601 instant."""
-    return time_machine.travel(instant, tick=False)
 
 
 def staff_post(client, world, staff, path, **body):  # type: ignore[no-untyped-def]
