@@ -176,3 +176,25 @@ def world(app, frozen_clock):  # type: ignore[no-untyped-def]
     from tests.factories import build_world
 
     return build_world(app)
+
+
+@pytest.fixture
+def reduced_protocol(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """A v2 of SKB264-ANLO that allows 6 mg, registered for the services in this test."""
+    from backend.domain import protocol as protocol_module
+    from backend.services import participants as participants_service
+    from backend.services import plans as plans_service
+
+    source = (protocol_module.PROTOCOL_DIR / "skb264-anlo.v1.toml").read_text(encoding="utf-8")
+    (tmp_path / "skb264-anlo.v1.toml").write_text(source, encoding="utf-8")
+    v2 = source.replace("version = 1", "version = 2").replace(
+        "allowed_dose_mg = [8]", "allowed_dose_mg = [8, 6]"
+    )
+    (tmp_path / "skb264-anlo.v2.toml").write_text(v2, encoding="utf-8")
+
+    def lookup(ref=None, directory=tmp_path):
+        return protocol_module.get_protocol(ref, directory=directory)
+
+    monkeypatch.setattr(participants_service, "get_protocol", lookup)
+    monkeypatch.setattr(plans_service, "get_protocol", lookup)
+    return "SKB264-ANLO@2"

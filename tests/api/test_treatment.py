@@ -4,9 +4,6 @@ from datetime import date
 
 import pytest
 
-from backend.domain import protocol as protocol_module
-from backend.services import participants as participants_service
-from backend.services import plans as plans_service
 from tests.helpers import STAFF_READ, at, check_matrix, me_calendar, patient, post, put
 
 
@@ -20,24 +17,6 @@ def calendar(client, world, who, start, end, staff="coordinator_a"):
 def audit(client, world, who):
     pid = world.participants[who]
     return client.get(f"/api/v1/participants/{pid}/audit", headers=world.headers("monitor")).json
-
-
-@pytest.fixture
-def reduced_protocol(tmp_path, monkeypatch):
-    """A v2 of SKB264-ANLO that allows 6 mg, registered for the services in this test."""
-    source = (protocol_module.PROTOCOL_DIR / "skb264-anlo.v1.toml").read_text(encoding="utf-8")
-    (tmp_path / "skb264-anlo.v1.toml").write_text(source, encoding="utf-8")
-    v2 = source.replace("version = 1", "version = 2").replace(
-        "allowed_dose_mg = [8]", "allowed_dose_mg = [8, 6]"
-    )
-    (tmp_path / "skb264-anlo.v2.toml").write_text(v2, encoding="utf-8")
-
-    def lookup(ref=None, directory=tmp_path):
-        return protocol_module.get_protocol(ref, directory=directory)
-
-    monkeypatch.setattr(participants_service, "get_protocol", lookup)
-    monkeypatch.setattr(plans_service, "get_protocol", lookup)
-    return "SKB264-ANLO@2"
 
 
 # --- cycles --------------------------------------------------------------------------------

@@ -15,8 +15,7 @@ from backend.domain.localtime import local_date
 from backend.models import Participant
 from backend.services.alerts import raise_finding
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.dashboard import LANGUAGES, staff_page
-from tests.browser.test_manage_forms import assert_accessible
+from tests.browser.dashboard import LANGUAGES, assert_dashboard_accessible, staff_page
 from tests.support.overview_site import build_overview_site
 
 pytestmark = pytest.mark.browser
@@ -78,7 +77,7 @@ def test_the_queue_loads_the_next_page_below_without_repeats_or_gaps(browsing, l
     expect(page.locator("#alert-filters select[name=severity]")).to_have_value("info")
     text = page.locator("main").inner_text()
     assert "null" not in text and "undefined" not in text
-    assert_accessible(page, f"alert queue after loading more ({language})")
+    assert_dashboard_accessible(page, f"alert queue after loading more ({language})")
     cards.nth(PAGE - 1).scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"site-alerts-paged-{language}.png"))  # the page boundary
     browsing.problems.assert_clean()

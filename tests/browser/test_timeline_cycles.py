@@ -16,7 +16,6 @@ from backend.domain.localtime import local_date
 from backend.models import StaffUser
 from backend.services import participants as participants_service
 from backend.services.auth import staff_actor
-from tests.api.test_treatment import reduced_protocol  # noqa: F401 - a fixture: 6 mg allowed
 from tests.browser.conftest import ARTIFACTS, TIMEZONE
 from tests.browser.dashboard import LANGUAGES, staff_page
 
@@ -98,7 +97,7 @@ def _history(live_server, protocol_ref: str) -> str:  # type: ignore[no-untyped-
 def test_the_timeline_shows_three_cycles_a_hold_and_a_dose_change(
     browsing,
     live_server,
-    reduced_protocol,  # noqa: F811 - the fixture imported above
+    reduced_protocol,  # the fixture (tests/conftest.py): 6 mg allowed
     language,
 ) -> None:
     pid = _history(live_server, reduced_protocol)
