@@ -6,7 +6,8 @@ from __future__ import annotations
 import gzip
 import re
 
-from backend.web import BUNDLE_ENTRY, BUNDLE_URL, STATIC_DIR, bundle, module_order, shell_files
+from backend.web import shell_files
+from backend.web.bundle import BUNDLE_ENTRY, BUNDLE_URL, STATIC_DIR, bundle, module_order
 
 SUPPORTED_IMPORT = re.compile(r"^import \{[^}]*\} from '\.{1,2}/[^']+';$")
 SUPPORTED_EXPORT = re.compile(r"^export (?:(?:async )?function\*? \w+\(|class \w+ |const \w+ = )")
