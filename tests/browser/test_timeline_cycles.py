@@ -106,6 +106,11 @@ def test_the_timeline_shows_three_cycles_a_hold_and_a_dose_change(
     timeline = page.locator("table.timeline-heatmap")
     expect(timeline.locator("tbody th")).to_have_text(["C1", "C2", "C3"])
     assert timeline.locator("td.marker-hold").count() == 4
+    # C2 started two days late: C1 runs on for +1, +2 after its day 21
+    expect(timeline.locator("tbody tr").first.locator("td.delay")).to_have_count(2)
+    expect(timeline.locator("thead th").last).to_have_text("+2")
+    expect(section_note := page.locator(".timeline-delay-note")).to_have_count(1)
+    assert section_note.inner_text()
     expect(timeline.locator("td.dose-changed")).to_have_count(1)
     assert timeline.locator("td.marker-taken").count() >= 25
     assert timeline.locator("td.marker-not_taken").count() == 2
