@@ -138,3 +138,25 @@ def test_each_role_sees_only_what_it_may_do(browsing, live_server, language) -> 
     expect(investigator.locator("#hold")).to_have_count(1)
     expect(investigator.locator("#dose-change")).to_have_count(1)
     browsing.problems.assert_clean()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_alert_card_shows_its_times_in_the_participants_zone(browsing, live_server, language) -> None:
+    """The evidence says "38.3 °C at 06:00" in the participant's zone; the card's own times (opened,
+    acknowledged) must be in that zone too, never the browser's (London participant, Shanghai
+    browser: 06:00 GMT is 14:00 in Shanghai at the test's instant)."""
+    alert = fever(live_server, "p3")
+    page = staff_page(browsing, live_server, "coordinator_b", language)
+    page.goto(f"/site/#alerts/{alert['id']}")
+    card = page.locator(".alert-card")
+    expect(card).to_have_count(1)
+    opened = card.locator("dl.facts > div").nth(1).locator("dd").inner_text()
+    assert re.search(r"\b0?6:0\d", opened) and not re.search(r"\b(14|2):0\d", opened), opened
+    zone_note = {"en": "participant's local time (Europe/London)", "zh-CN": "受试者当地时间（Europe/London）"}
+    expect(card).to_contain_text(zone_note[language])
+    card.locator("form[id^=acknowledge] textarea").fill("Called the patient")
+    card.locator("form[id^=acknowledge] button").click()
+    acknowledged = page.locator(".alert-card .confirmation")
+    expect(acknowledged).to_be_visible()
+    assert not re.search(r"\b(14|2):0\d", acknowledged.inner_text()), acknowledged.inner_text()
+    browsing.problems.assert_clean()

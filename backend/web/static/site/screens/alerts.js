@@ -142,8 +142,18 @@ function fact(term, value, extraClass) {
   return h('div', { class: extraClass }, h('dt', { text: term }), h('dd', { text: value }));
 }
 
-function who(name, at, note) {
-  return `${name ?? '—'}, ${formatDateTime(at)}${note ? ` — ${note}` : ''}`;
+function who(name, at, note, when) {
+  return `${name ?? '—'}, ${when(at)}${note ? ` — ${note}` : ''}`;
+}
+
+/**
+ * A formatter of instants in the participant's zone: the evidence lines the server writes are in
+ * that zone ("38.3 °C at 23:34"), so the card's own times are too, never the browser's.
+ * @param {?string} zone IANA zone
+ * @returns {(iso: string) => string}
+ */
+function inZone(zone) {
+  return (iso) => formatDateTime(iso, { dateStyle: 'medium', timeStyle: 'short', ...(zone ? { timeZone: zone } : {}) });
 }
 
 /**
@@ -154,6 +164,7 @@ function who(name, at, note) {
  * @returns {HTMLElement}
  */
 export function alertCard(alert, confirmation = '') {
+  const when = inZone(alert.participant_timezone);
   const card = h('article', { class: `alert-card severity-${alert.severity} status-${alert.status}`, 'aria-labelledby': `alert-${alert.id}` },
     confirmation ? h('p', { class: 'confirmation', role: 'status', text: confirmation }) : null,
     h('h2', { id: `alert-${alert.id}` },
@@ -162,13 +173,14 @@ export function alertCard(alert, confirmation = '') {
       ' — ', alert.text.title),
     h('dl', { class: 'facts' },
       fact(t('site.alerts.status'), t(`site.alert_status.${alert.status}`)),
-      fact(t('site.alerts.opened_at'), `${formatDateTime(alert.opened_at)} (${t('site.alerts.ago', { duration: elapsed(alert.opened_at) })})`,
+      fact(t('site.alerts.opened_at'), `${when(alert.opened_at)} (${t('site.alerts.ago', { duration: elapsed(alert.opened_at) })})`,
         alert.status === 'open' ? 'waiting' : null),
-      alert.escalated_at ? fact(t('site.alerts.escalated'), formatDateTime(alert.escalated_at), 'escalated') : null,
-      alert.acknowledged_at ? fact(t('site.alerts.acknowledged'), who(alert.acknowledged_by_name, alert.acknowledged_at, alert.acknowledge_note)) : null,
-      alert.resolved_at ? fact(t('site.alerts.resolved'), who(alert.resolved_by_name, alert.resolved_at, alert.resolution_note)) : null,
+      alert.escalated_at ? fact(t('site.alerts.escalated'), when(alert.escalated_at), 'escalated') : null,
+      alert.acknowledged_at ? fact(t('site.alerts.acknowledged'), who(alert.acknowledged_by_name, alert.acknowledged_at, alert.acknowledge_note, when)) : null,
+      alert.resolved_at ? fact(t('site.alerts.resolved'), who(alert.resolved_by_name, alert.resolved_at, alert.resolution_note, when)) : null,
       alert.holds_participant_waiting ? fact(t('site.alerts.waiting'), t('site.alerts.waiting_detail'), 'waiting') : null,
-      alert.decision ? fact(t('site.alerts.decision'), `${t(`site.alerts.decision_${alert.decision}`)}, ${formatDateTime(alert.decided_at)}`) : null),
+      alert.decision ? fact(t('site.alerts.decision'), `${t(`site.alerts.decision_${alert.decision}`)}, ${when(alert.decided_at)}`) : null),
+    alert.participant_timezone ? h('p', { class: 'hint', text: t('site.alerts.local_times', { zone: alert.participant_timezone }) }) : null,
     h('h3', { text: t('site.alerts.evidence') }),
     h('ul', { class: 'evidence' }, ...alert.text.evidence.map((line) => h('li', { text: line }))),
     alert.occurrences > alert.text.evidence.length
@@ -177,19 +189,19 @@ export function alertCard(alert, confirmation = '') {
     alert.advice_shown?.length ? h('h3', { text: t('site.alerts.advice_shown') }) : null,
     ...renderAdvice(alert.advice_shown),
     h('p', { class: 'source' }, h('strong', { text: `${t('site.alerts.source')}: ` }), alert.text.source),
-    details(alert));
+    details(alert, when));
   if (alert.status !== 'resolved' && can('alerts.act')) card.append(actionForms(alert, card));
   return card;
 }
 
-function details(alert) {
+function details(alert, when) {
   return h('details', { class: 'alert-details' },
     h('summary', { text: t('site.alerts.details') }),
     h('dl', { class: 'facts' },
       fact(t('site.alerts.alert_id'), alert.id),
       fact(t('site.alerts.rule_id'), alert.rule_id),
       fact(t('site.alerts.participant_id'), alert.participant_id)),
-    renderValue(alert.evidence, (text) => formatDateTime(text)));
+    renderValue(alert.evidence, when));
 }
 
 function actionForms(alert, card) {
@@ -233,7 +245,7 @@ function noteForm(alert, action, noteRequired, card) {
       const name = action === 'resolve' ? updated.resolved_by_name : updated.acknowledged_by_name;
       const at = action === 'resolve' ? updated.resolved_at : updated.acknowledged_at;
       // Redraw this card where it stands: the list keeps its order and length.
-      const next = alertCard(updated, t(`site.alerts.${action}d_confirmation`, { name, time: formatDateTime(at) }));
+      const next = alertCard(updated, t(`site.alerts.${action}d_confirmation`, { name, time: inZone(updated.participant_timezone)(at) }));
       card.replaceWith(next);
       const confirmation = next.querySelector('.confirmation');
       confirmation.setAttribute('tabindex', '-1');
