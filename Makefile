@@ -42,6 +42,7 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check backend tests bench migrations
+	$(BIN)/mypy
 
 # The out-of-process attack run (issue 12): quick mode for CI; ATTACK_ARGS= for the full run.
 ATTACK_ARGS ?= --quick

@@ -30,19 +30,19 @@ _filters = [
 ]
 
 
-def _with_filters(command):  # type: ignore[no-untyped-def]
+def _with_filters(command):
     for option in reversed(_filters):
         command = option(command)
     return command
 
 
-def _in_own_transaction(work):  # type: ignore[no-untyped-def]
+def _in_own_transaction(work):
     """Run ``work(session)`` in a transaction of its own and commit it (each audit event)."""
     with db.session_scope() as session:
         return work(session)
 
 
-def _run(out: Path, site_id: str | None, start, end, write) -> None:  # type: ignore[no-untyped-def]
+def _run(out: Path, site_id: str | None, start, end, write) -> None:
     """Build the filters and a target (read-only reader, the system actor), run ``write(target)``."""
     out.mkdir(parents=True, exist_ok=True)
     filters = ExportFilters(site_id, _day(start), _day(end))
@@ -55,7 +55,7 @@ def _run(out: Path, site_id: str | None, start, end, write) -> None:  # type: ig
         click.echo(f"{path}\t{rows} rows")
 
 
-def _day(value) -> date | None:  # type: ignore[no-untyped-def]
+def _day(value) -> date | None:
     return value.date() if value is not None else None
 
 
@@ -81,7 +81,7 @@ def export_group() -> None:
     help="csv and/or json (Dataset-JSON v1.1; default: both)",
 )
 @with_appcontext
-def export_sdtm(out, site_id, start, end, domains, formats) -> None:  # type: ignore[no-untyped-def]
+def export_sdtm(out, site_id, start, end, domains, formats) -> None:
     """SDTM-style datasets, one file per dataset and format."""
     keys, fmts = list(domains or DATASETS), list(formats or files.FORMATS)
     _run(out, site_id, start, end, lambda target: files.write_datasets(target, keys, fmts, out))
@@ -90,7 +90,7 @@ def export_sdtm(out, site_id, start, end, domains, formats) -> None:  # type: ig
 @export_group.command("odm")
 @_with_filters
 @with_appcontext
-def export_odm(out, site_id, start, end) -> None:  # type: ignore[no-untyped-def]
+def export_odm(out, site_id, start, end) -> None:
     """The CDISC ODM 1.3.2 document (odm.xml)."""
     _run(out, site_id, start, end, lambda target: [files.write_odm(target, out)])
 
@@ -101,7 +101,7 @@ def export_odm(out, site_id, start, end) -> None:  # type: ignore[no-untyped-def
     "--participant", "participants", multiple=True, help="participant id (repeatable; default: all)"
 )
 @with_appcontext
-def export_fhir(out, site_id, start, end, participants) -> None:  # type: ignore[no-untyped-def]
+def export_fhir(out, site_id, start, end, participants) -> None:
     """One FHIR R4 Bundle per participant (<USUBJID>.fhir.json)."""
     ids = list(participants) or None
     _run(out, site_id, start, end, lambda target: files.write_fhir(target, ids, out))
@@ -110,10 +110,10 @@ def export_fhir(out, site_id, start, end, participants) -> None:  # type: ignore
 @export_group.command("all")
 @_with_filters
 @with_appcontext
-def export_all(out, site_id, start, end) -> None:  # type: ignore[no-untyped-def]
+def export_all(out, site_id, start, end) -> None:
     """Every dataset in both formats, odm.xml and a FHIR Bundle per participant."""
 
-    def write(target):  # type: ignore[no-untyped-def]
+    def write(target):
         written = files.write_datasets(target, list(DATASETS), list(files.FORMATS), out)
         written.append(files.write_odm(target, out))
         return written + files.write_fhir(target, None, out)

@@ -45,7 +45,7 @@ class Api(SmorestApi):
 
     ERROR_SCHEMA = ApiErrorSchema
 
-    def handle_http_exception(self, error: HTTPException):  # type: ignore[no-untyped-def]
+    def handle_http_exception(self, error: HTTPException):
         payload, code, headers = super().handle_http_exception(error)
         valid = getattr(error, "valid_methods", None)
         if code == 405 and valid:
@@ -54,7 +54,7 @@ class Api(SmorestApi):
             payload["message"] = error.description
         return payload, code, headers
 
-    def _openapi_json(self):  # type: ignore[no-untyped-def]
+    def _openapi_json(self):
         """The generated document, completed with what the request hooks enforce."""
         from backend.api import openapi_doc  # not at the top: `backend.api.fields` would shadow `fields`
 

@@ -27,7 +27,7 @@ from backend.services.actors import Actor
 from backend.services.errors import Forbidden, Unauthorized
 from backend.services.scope import get_participant
 
-SECURITY = [{"bearerAuth": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 # deliveries.Receipts: a service worker holds no bearer token; its subscription's endpoint and auth
 # secret authenticate the receipt (backend.services.ledger.record_receipt).
 PUBLIC = frozenset({"auth.Login", "device.Activate", "push.PublicKey", "deliveries.Receipts"})
@@ -39,7 +39,7 @@ def allow(*roles: str) -> Callable[[F], F]:
     """Mark a view method as reserved to these staff roles (checked by :func:`enforce`)."""
 
     def mark(method: F) -> F:
-        method._allowed_roles = roles  # type: ignore[attr-defined]
+        method._allowed_roles = roles  # type: ignore[attr-defined]  # a mark read by enforce(), on any function
         return method
 
     return mark

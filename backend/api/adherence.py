@@ -60,7 +60,7 @@ class SiteAdherenceRowOut(Schema):
 class ParticipantAdherence(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, AdherenceOut)
-    def get(self, participant_id: str):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: str):
         """Adherence per confirmed cycle and overall (CLINICAL.md, "Adherence")."""
         return adherence.participant_adherence(db.session, staff_actor(), participant_id, clock.now())
 

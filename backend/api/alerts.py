@@ -137,7 +137,7 @@ class AlertList(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(AlertFilter, location="query")
     @blp.response(200, AlertOut(many=True), headers=NEXT_HEADERS)
-    def get(self, filters: dict):  # type: ignore[no-untyped-def]
+    def get(self, filters: dict):
         """The caller's alert queue (site-scoped; monitors see every site): urgent first, then oldest.
 
         Paged with ``limit``/``cursor`` (keyset on severity, opened at, id)."""

@@ -78,7 +78,7 @@ class RangeIn(Schema):
     end = Day(data_key="to", required=True)
 
     @validates_schema
-    def _order(self, data: dict, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def _order(self, data: dict, **kwargs) -> None:
         if data["end"] < data["start"]:
             raise ValidationError("must not be before from", "to")
         if data["end"] - data["start"] > timedelta(days=MAX_RANGE_DAYS):

@@ -72,7 +72,7 @@ class Activate(MethodView):
 class Me(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, MeOut)
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """The participant this phone belongs to."""
         actor = device_actor()
         participant = get_participant(db.session, actor, actor.participant_id or "")

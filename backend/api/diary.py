@@ -220,12 +220,12 @@ def device_time() -> dt.datetime | None:
         raise Invalid({DEVICE_TIME_HEADER: str(error)}) from None
 
 
-def _range(args: dict, participant, now: dt.datetime) -> tuple[dt.date, dt.date]:  # type: ignore[no-untyped-def]
+def _range(args: dict, participant, now: dt.datetime) -> tuple[dt.date, dt.date]:
     start, end = patient_day.default_range(participant, now)
     return args["start"] or start, args["end"] or end
 
 
-def _calendar(participant, args: dict) -> dict:  # type: ignore[no-untyped-def]
+def _calendar(participant, args: dict) -> dict:
     now = clock.now()
     start, end = _range(args, participant, now)
     days = patient_day.calendar_for(db.session, participant, start, end, now)
@@ -279,7 +279,7 @@ class MyDose(MethodView):
     @blp.arguments(PatientDoseIn)
     @blp.response(200, DoseLogOut, description="updated, or an identical repeat (no change)")
     @blp.alt_response(201, schema=DoseLogOut, description="created")
-    def put(self, body: dict, date: str):  # type: ignore[no-untyped-def]
+    def put(self, body: dict, date: str):
         """Enter or change the day's dose (upsert by local date; a change needs reason_for_change)."""
         actor = device_actor()
         day = parse_day(date)
@@ -311,7 +311,7 @@ class SiteCalendar(MethodView):
 class SiteDose(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, DoseLogOut)
-    def get(self, participant_id: str, date: str):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: str, date: str):
         """A participant's entry for one day (404 when there is none)."""
         participant = diary.site_reader(db.session, staff_actor(), participant_id)
         return diary.get_dose(db.session, participant, parse_day(date))
@@ -321,7 +321,7 @@ class SiteDose(MethodView):
     @blp.arguments(SiteDoseIn)
     @blp.response(200, DoseLogOut, description="updated, or an identical repeat (no change)")
     @blp.alt_response(201, schema=DoseLogOut, description="created")
-    def put(self, body: dict, participant_id: str, date: str):  # type: ignore[no-untyped-def]
+    def put(self, body: dict, participant_id: str, date: str):
         """Enter or change a day on the patient's behalf, at any age, with reason and source_detail."""
         actor = staff_actor()
         reason, source_detail = body.pop("reason"), body.pop("source_detail")

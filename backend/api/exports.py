@@ -95,7 +95,7 @@ def _respond(chunks: Chunks, actor: Actor, finish: dict[str, Any], mimetype: str
     return response
 
 
-def _doc(description: str, media: dict[str, str]) -> dict[str, Any]:
+def _doc(description: str, media: dict[str, dict[str, str]]) -> dict[str, Any]:
     content = {m.split(";")[0]: {"schema": schema} for m, schema in media.items()}
     return {"responses": {"200": {"description": description, "content": content}}}
 

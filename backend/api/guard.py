@@ -89,7 +89,7 @@ def _string_problem(text: str) -> str | None:
     return None
 
 
-def _error(status: int, message: str, errors: dict[str, dict[str, list[str]]] | None = None):  # type: ignore[no-untyped-def]
+def _error(status: int, message: str, errors: dict[str, dict[str, list[str]]] | None = None):
     payload: dict[str, Any] = {
         "code": status,
         "status": "Unprocessable Entity" if status == 422 else "Bad Request",
@@ -100,7 +100,7 @@ def _error(status: int, message: str, errors: dict[str, dict[str, list[str]]] | 
     return current_app.make_response((payload, status))
 
 
-def check_request():  # type: ignore[no-untyped-def]
+def check_request():
     """Refuse an over-deep, unparsable or badly encoded JSON body, or NUL in the query or path."""
     errors: dict[str, dict[str, list[str]]] = {}
     if request.is_json:

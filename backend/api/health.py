@@ -36,7 +36,7 @@ class Health(MethodView):
 class Ready(MethodView):
     @blp.response(200, ReadyOut)
     @blp.alt_response(503, schema=ReadyOut, description="Not ready: see checks")
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """Database reachable, migrations at head, scheduler heartbeat younger than 2 minutes."""
         checks = ops.readiness(db.engine, now=clock.now(), max_heartbeat_age=timedelta(minutes=2))
         ok = all(check["ok"] for check in checks.values())

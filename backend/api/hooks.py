@@ -31,7 +31,7 @@ def keep_changes_on_error() -> None:
     g.commit_on_error = True
 
 
-def _start_request():  # type: ignore[no-untyped-def]
+def _start_request():
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming[:64] if incoming.isprintable() and incoming else secrets.token_hex(8)
     access.enforce()  # who is calling, before anything reads the body (401/403 before 422)
@@ -55,7 +55,7 @@ def _is_outage(error: BaseException) -> bool:
     return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
-def _database_unavailable(error: DBAPIError | PoolTimeout):  # type: ignore[no-untyped-def]
+def _database_unavailable(error: DBAPIError | PoolTimeout):
     """Any request that meets a database outage answers 503 + Retry-After, never 500."""
     if not _is_outage(error):
         raise error
@@ -121,7 +121,7 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
+def _service_error(error: ServiceError):
     """Answer with flask-smorest's error body: code, status, message, field errors (under where
     each field was sent, see ``backend.api.locations``) and the reason."""
     payload: dict = {
@@ -134,8 +134,9 @@ def _service_error(error: ServiceError):  # type: ignore[no-untyped-def]
     if error.reason:
         payload["reason"] = error.reason
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
-    if getattr(error, "retry_after_seconds", None) is not None:
-        headers["Retry-After"] = str(error.retry_after_seconds)
+    retry_after = getattr(error, "retry_after_seconds", None)  # a Locked error's wait
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return payload, error.status, headers
 
 

@@ -91,7 +91,7 @@ class SiteOverview(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(OverviewArgs, location="query")
     @blp.response(200, OverviewOut, headers=NEXT_HEADERS)
-    def get(self, args: dict, site_id: str):  # type: ignore[no-untyped-def]
+    def get(self, args: dict, site_id: str):
         """Every participant of the site with today's status, alerts, BP and adherence (paged)."""
         actor = staff_actor()
         sort = args["sort"]

@@ -32,7 +32,7 @@ def BaselineMmHg(**kwargs: object) -> fields.Integer:  # noqa: N802 - reads as a
         strict=True,
         validate=validate.Range(min=20, max=300),
         metadata={"description": "baseline BP in mmHg (set together with its pair; null clears)"},
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]  # marshmallow's typed keywords, passed through as given
     )
 
 
@@ -85,7 +85,7 @@ class ParticipantList(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(ParticipantFilter, location="query")
     @blp.response(200, ParticipantOut(many=True), headers=NEXT_HEADERS)
-    def get(self, filters: dict):  # type: ignore[no-untyped-def]
+    def get(self, filters: dict):
         """Participants the caller may see (site-scoped), by study id; paged with ``limit``/``cursor``."""
         actor = staff_actor()
         after = decode_cursor("participants", filters.pop("cursor", None))
@@ -96,7 +96,7 @@ class ParticipantList(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(ParticipantIn)
     @blp.response(201, ParticipantOut)
-    def post(self, body: dict):  # type: ignore[no-untyped-def]
+    def post(self, body: dict):
         """Enrol a participant; cycle 1 is confirmed with day 1 = c1d1."""
         return participants.enrol(db.session, staff_actor(), now=clock.now(), **body)
 
@@ -105,7 +105,7 @@ class ParticipantList(MethodView):
 class ParticipantItem(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, ParticipantOut)
-    def get(self, participant_id: str):  # type: ignore[no-untyped-def]
+    def get(self, participant_id: str):
         """One participant."""
         return participants.read(db.session, staff_actor(), participant_id)
 
@@ -113,7 +113,7 @@ class ParticipantItem(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(ParticipantPatch)
     @blp.response(200, ParticipantOut)
-    def patch(self, body: dict, participant_id: str):  # type: ignore[no-untyped-def]
+    def patch(self, body: dict, participant_id: str):
         """Change details; a reason is required and goes to the audit trail."""
         reason = body.pop("reason")
         return participants.update(
@@ -158,7 +158,7 @@ class DeviceRevoke(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(RevokeIn)
     @blp.response(200, DeviceOut)
-    def post(self, body: dict, participant_id: str, device_id: str):  # type: ignore[no-untyped-def]
+    def post(self, body: dict, participant_id: str, device_id: str):
         """Revoke a device token (lost phone); the device's next request gets 401."""
         return activation.revoke_device(
             db.session, staff_actor(), participant_id, device_id, reason=body["reason"], now=clock.now()
@@ -170,7 +170,7 @@ class Audit(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, AuditEventOut(many=True), headers=NEXT_HEADERS)
-    def get(self, paging: dict, participant_id: str):  # type: ignore[no-untyped-def]
+    def get(self, paging: dict, participant_id: str):
         """The participant's audit trail, oldest first; paged with ``limit``/``cursor``."""
         actor = staff_actor()
         require_role(actor, READ_ROLES)

@@ -123,7 +123,7 @@ class Dispensings(MethodView):
     @staff_first
     @blp.arguments(DispensingIn)
     @blp.response(201, DispensingOut)
-    def post(self, body: dict, participant_id: str):  # type: ignore[no-untyped-def]
+    def post(self, body: dict, participant_id: str):
         """Record a supply handed out (coordinator or investigator); the previous one must be returned."""
         pair = pill_counts.dispense(db.session, staff_actor(), participant_id, now=clock.now(), **body)
         return _out(pair)
@@ -135,7 +135,7 @@ class DispensingItem(MethodView):
     @staff_first
     @blp.arguments(DispensingPatch)
     @blp.response(200, DispensingOut)
-    def patch(self, body: dict, participant_id: str, dispensing_id: str):  # type: ignore[no-untyped-def]
+    def patch(self, body: dict, participant_id: str, dispensing_id: str):
         """Record the return (returned_on + tablets_returned) or correct a count with a reason.
 
         A count that differs from the diary above the protocol's threshold opens one review alert

@@ -60,7 +60,7 @@ class PublicKey(MethodView):
         return {"public_key": _keys().public_key_b64url}
 
 
-def _upsert(actor, body: dict):  # type: ignore[no-untyped-def]
+def _upsert(actor, body: dict):
     return push.subscribe(
         db.session,
         actor,
@@ -78,7 +78,7 @@ class MySubscriptions(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(SubscriptionIn)
     @blp.response(201, SubscriptionOut)
-    def post(self, body: dict):  # type: ignore[no-untyped-def]
+    def post(self, body: dict):
         """Register (or refresh) this phone's push subscription.
 
         The endpoint must be an https URL of a known push service (422 naming `endpoint`
@@ -100,7 +100,7 @@ class StaffSubscriptions(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(SubscriptionIn)
     @blp.response(201, SubscriptionOut)
-    def post(self, body: dict):  # type: ignore[no-untyped-def]
+    def post(self, body: dict):
         """Register (or refresh) this staff browser's push subscription (alerts of the user's site).
 
         The endpoint must be an https URL of a known push service (422 naming `endpoint`

@@ -235,7 +235,7 @@ class Queries(MethodView):
     @blp.arguments(QueryIn)
     @blp.response(201, QueryOut, description="raised")
     @blp.alt_response(200, schema=QueryOut, description="you already asked this, and it is still open")
-    def post(self, body: dict):  # type: ignore[no-untyped-def]
+    def post(self, body: dict):
         """Raise a query on one record (monitor, coordinator or investigator)."""
         target = Target(body["target_kind"], body["target_id"], body["target_date"], body["target_field"])
         query, created = data_queries.raise_query(
@@ -290,7 +290,7 @@ class Answer(MethodView):
     @blp.alt_response(
         409, schema=ApiErrorSchema, description="the query is closed, or was answered otherwise"
     )
-    def post(self, body: dict, query_id: str):  # type: ignore[no-untyped-def]
+    def post(self, body: dict, query_id: str):
         """Answer (site), optionally correcting the value through its own audited service."""
         actor = staff_actor()
         query = data_queries.get_query(db.session, actor, query_id)
@@ -309,7 +309,7 @@ class Close(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(CloseIn)
     @blp.response(200, QueryOut)
-    def post(self, body: dict, query_id: str):  # type: ignore[no-untyped-def]
+    def post(self, body: dict, query_id: str):
         """Close a query (a monitor; the site only a query it raised itself)."""
         return _settle(query_id, QueryStep.CLOSE, body["note"])
 
@@ -320,6 +320,6 @@ class Reopen(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(ReopenIn)
     @blp.response(200, QueryOut)
-    def post(self, body: dict, query_id: str):  # type: ignore[no-untyped-def]
+    def post(self, body: dict, query_id: str):
         """Re-open an answered or closed query, saying why (a monitor; the site only its own)."""
         return _settle(query_id, QueryStep.REOPEN, body["note"])

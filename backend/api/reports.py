@@ -156,7 +156,7 @@ class MySymptomReports(MethodView):
     @blp.arguments(SymptomReportIn)
     @blp.response(201, SymptomResultOut)
     @blp.alt_response(200, schema=SymptomResultOut, description=SAME_CLIENT_ID)
-    def post(self, body: dict):  # type: ignore[no-untyped-def]
+    def post(self, body: dict):
         """Report symptoms: every answer is checked, the advice shown is returned with any alerts."""
         result = symptom_reports.record_symptom_report(
             db.session,
@@ -181,7 +181,7 @@ class MyBpReadings(MethodView):
     @blp.arguments(BpReadingIn)
     @blp.response(201, BpResultOut)
     @blp.alt_response(200, schema=BpResultOut, description=SAME_CLIENT_ID)
-    def post(self, body: dict):  # type: ignore[no-untyped-def]
+    def post(self, body: dict):
         """Record a home BP reading; its sitting is graded on the mean and advice is returned."""
         sitting = body["sitting_id"]
         result = bp_readings.record_bp_reading(
@@ -211,7 +211,7 @@ class ParticipantBpReadings(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, BpReadingOut(many=True), headers=NEXT_HEADERS)
-    def get(self, paging: dict, participant_id: str):  # type: ignore[no-untyped-def]
+    def get(self, paging: dict, participant_id: str):
         """A participant's home BP readings, newest first; paged with ``limit``/``cursor``."""
         actor = staff_actor()
         after = decode_cursor("bp-readings", paging.get("cursor"))
@@ -225,7 +225,7 @@ class ParticipantSymptomReports(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, SymptomReportOut(many=True), headers=NEXT_HEADERS)
-    def get(self, paging: dict, participant_id: str):  # type: ignore[no-untyped-def]
+    def get(self, paging: dict, participant_id: str):
         """A participant's symptom reports, newest first; paged with ``limit``/``cursor``."""
         actor = staff_actor()
         after = decode_cursor("symptom-reports", paging.get("cursor"))
@@ -249,7 +249,7 @@ class ParticipantSymptomItems(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(StaffQuestionnaireArgs, location="query")
     @blp.response(200, QuestionnaireOut)
-    def get(self, args: dict, participant_id: str):  # type: ignore[no-untyped-def]
+    def get(self, args: dict, participant_id: str):
         """The symptom questionnaire as the participant saw it, worded in the reader's language.
 
         The same items, questions and answer labels as the patient's app (PRO-CTCAE), in the

@@ -142,7 +142,7 @@ class ToSignOut(Schema):
     cycles = fields.List(fields.Nested(ToSignItemOut), required=True)
 
 
-def _signature(signature, verified: bool) -> dict:  # type: ignore[no-untyped-def]
+def _signature(signature, verified: bool) -> dict:
     event = signatures.invalidating_event(db.session, signature)
     return {**vars(signature), "verified": verified, "invalidated_by": event}
 
@@ -163,7 +163,7 @@ def _sign(cycles: list[tuple[str, int]], body: dict) -> list[signatures.Signed]:
 
 
 @blp.errorhandler(Locked)
-def _locked(error: Locked):  # type: ignore[no-untyped-def]
+def _locked(error: Locked):
     payload = {"code": 423, "status": "Locked", "message": error.message}
     return payload, 423, {"Retry-After": str(error.retry_after_seconds)}
 
@@ -215,7 +215,7 @@ class CycleSignatures(MethodView):
     @blp.alt_response(200, schema=SignatureOut, description="you already signed it so, and it is unchanged")
     @blp.alt_response(409, schema=ApiErrorSchema, description="the cycle is still running")
     @blp.alt_response(423, schema=ApiErrorSchema, **LOCKED_DOC)
-    def post(self, body: dict, participant_id: str, number: int):  # type: ignore[no-untyped-def]
+    def post(self, body: dict, participant_id: str, number: int):
         """Sign a complete cycle (investigator of the participant's site) with your password and a meaning."""
         (signed,) = _sign([(participant_id, number)], body)
         return _signature(signed.signature, True), 201 if signed.created else 200
@@ -266,6 +266,6 @@ class ToSignList(MethodView):
 class SigningStatus(MethodView):
     @blp.doc(security=SECURITY)
     @blp.response(200, SigningStatusOut)
-    def get(self):  # type: ignore[no-untyped-def]
+    def get(self):
         """Your signing lock: wrong passwords so far, tries left, and until when signing is locked."""
         return signing_lock.status(db.session, staff_actor(), clock.now())

@@ -79,7 +79,7 @@ class Sites(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(SiteIn)
     @blp.response(201, SiteOut)
-    def post(self, body: dict):  # type: ignore[no-untyped-def]
+    def post(self, body: dict):
         """Create a site (admin)."""
         return sites.create_site(db.session, staff_actor(), now=clock.now(), **body)
 
@@ -90,7 +90,7 @@ class SiteItem(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(SitePatchIn)
     @blp.response(200, SiteOut)
-    def patch(self, body: dict, site_id: str):  # type: ignore[no-untyped-def]
+    def patch(self, body: dict, site_id: str):
         """Change a site's name, alert e-mails or day/night phone numbers, with a reason (audited).
 
         Admins, and the site's own coordinators and investigators.
@@ -110,7 +110,7 @@ class Staff(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(StaffIn)
     @blp.response(201, StaffOut)
-    def post(self, body: dict):  # type: ignore[no-untyped-def]
+    def post(self, body: dict):
         """Create a staff account (admin)."""
         return sites.create_staff(db.session, staff_actor(), now=clock.now(), **body)
 
@@ -125,6 +125,6 @@ class StaffUnlock(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(UnlockIn)
     @blp.response(200, StaffOut)
-    def post(self, body: dict, user_id: str):  # type: ignore[no-untyped-def]
+    def post(self, body: dict, user_id: str):
         """Lift an account's login lock (ten failed logins lock it for 15 minutes) early (admin, audited)."""
         return login_lock.unlock(db.session, staff_actor(), user_id, reason=body["reason"], now=clock.now())

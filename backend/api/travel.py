@@ -65,7 +65,7 @@ class MyTimezone(MethodView):
     @device_first
     @blp.arguments(TimezoneAnswerIn)
     @blp.response(200, TimezoneChangeOut)
-    def post(self, body: dict):  # type: ignore[no-untyped-def]
+    def post(self, body: dict):
         """Answer the travel prompt (audited). ``local`` moves the diary to the phone's zone from
         tomorrow; the first dose there is kept at least 12 hours after the last one."""
         actor = device_actor()

@@ -115,7 +115,7 @@ class Cycles(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(CycleIn)
     @blp.response(201, CycleConfirmedOut)
-    def post(self, body: dict, participant_id: str):  # type: ignore[no-untyped-def]
+    def post(self, body: dict, participant_id: str):
         """Confirm the next cycle's day 1 (coordinator or investigator).
 
         Refused (422) earlier than the planned day minus the protocol's window; a date in the
@@ -129,7 +129,7 @@ class CyclePreview(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(CyclePreviewArgs, location="query")
     @blp.response(200, CyclePreviewOut)
-    def get(self, args: dict, participant_id: str):  # type: ignore[no-untyped-def]
+    def get(self, args: dict, participant_id: str):
         """What confirming the next cycle on start_date would do, before confirming (nothing written).
 
         The same checks as the confirmation (the same 422s), and the days that would become
@@ -150,7 +150,7 @@ class Holds(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(HoldIn)
     @blp.response(201, HoldOut)
-    def post(self, body: dict, participant_id: str):  # type: ignore[no-untyped-def]
+    def post(self, body: dict, participant_id: str):
         """Order a hold (investigator); open-ended without end_date."""
         return treatment.add_hold(db.session, staff_actor(), participant_id, now=clock.now(), **body)
 
@@ -161,7 +161,7 @@ class HoldItem(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(HoldPatch)
     @blp.response(200, HoldOut)
-    def patch(self, body: dict, participant_id: str, hold_id: str):  # type: ignore[no-untyped-def]
+    def patch(self, body: dict, participant_id: str, hold_id: str):
         """End a hold, or correct its last held day (investigator)."""
         return treatment.end_hold(db.session, staff_actor(), participant_id, hold_id, now=clock.now(), **body)
 
@@ -178,7 +178,7 @@ class DoseChanges(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(DoseChangeIn)
     @blp.response(201, DoseChangeOut)
-    def post(self, body: dict, participant_id: str):  # type: ignore[no-untyped-def]
+    def post(self, body: dict, participant_id: str):
         """Change the dose level from effective_date on (investigator; an allowed protocol level)."""
         return treatment.change_dose(db.session, staff_actor(), participant_id, now=clock.now(), **body)
 
@@ -189,7 +189,7 @@ class Discontinue(MethodView):
     @blp.doc(security=SECURITY)
     @blp.arguments(DiscontinueIn)
     @blp.response(200, ParticipantOut)
-    def post(self, body: dict, participant_id: str):  # type: ignore[no-untyped-def]
+    def post(self, body: dict, participant_id: str):
         """Take the participant off treatment from ``date`` (investigator)."""
         return treatment.discontinue(
             db.session, staff_actor(), participant_id, on=body["date"], reason=body["reason"], now=clock.now()

@@ -104,9 +104,9 @@ def _bp_line(language: str, entry: dict[str, Any], timezone: str) -> str:
 def _answer(language: str, code: str, score: Any, previous: Any, questionnaire: Questionnaire | None) -> str:
     """One answer: the symptom's name, what was asked about it and the chosen option's words."""
     item = questionnaire.items.get(code) if questionnaire else None
-    if item is None:
+    if item is None or questionnaire is None:
         return f"{code}: {score}"
-    group = questionnaire.group_of(code)  # type: ignore[union-attr]
+    group = questionnaire.group_of(code)
     symptom = text(language, f"symptoms.title.{group.code}")
     label = text(language, f"symptoms.scale.{item.attribute}.{score}")
     attribute = text(language, f"alerts.attribute.{item.attribute}")

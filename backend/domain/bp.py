@@ -94,7 +94,9 @@ def _at_least(systolic: float, diastolic: float, limit_systolic: int, limit_dias
     return systolic >= limit_systolic or diastolic >= limit_diastolic
 
 
-def _evidence(readings: Sequence[Reading], mean_s: float, mean_d: float, grd: int, table: str) -> dict:
+def _evidence(
+    readings: Sequence[Reading], mean_s: float, mean_d: float, grd: int, table: str
+) -> dict[str, Any]:
     """The JSON-able evidence stored with a BP finding: readings, means, grade and table."""
     return {
         "readings": [

@@ -170,9 +170,8 @@ def day_info(plan: TreatmentPlan, d: date) -> DayInfo:
     waiting = any(wait.contains(d) for wait in plan.waits)
     if cycle is None:
         return DayInfo(d, None, None, AWAITING_CYCLE, None, False, wait_for_team=waiting)
-    cycle_day: int | None = (d - cycle.start).days + 1
-    if cycle_day > plan.treatment.cycle_length_days:
-        cycle_day = None
+    day_number = (d - cycle.start).days + 1
+    cycle_day = day_number if day_number <= plan.treatment.cycle_length_days else None
     if plan.discontinued_on is not None and d >= plan.discontinued_on:
         phase = OFF_TREATMENT
     elif hold_on(plan, d) is not None:

@@ -154,6 +154,7 @@ def instruction(
     form = FORM_RECORDED if entry is not None else FORM_ANYWAY
 
     def made(state: str, **values: object) -> Instruction:
+        # the optional fields of each state, by name: their types are checked by Instruction's own tests
         return Instruction(state, LEVELS.get(state, "info"), form, day.expected_dose_mg, **values)  # type: ignore[arg-type]
 
     if wait is not None:

@@ -7,6 +7,7 @@ site that edits the file learns at start-up what is wrong instead of at a patien
 
 from __future__ import annotations
 
+import builtins
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -203,14 +204,14 @@ class _Section:
             raise ProtocolError(f"{self.name}.{key}: expected one of {', '.join(choices)}, got {value!r}")
         return value
 
-    def time(self, key: str) -> time:
+    def time(self, key: builtins.str) -> time:
         value = self.str(key)
         try:
             return time.fromisoformat(value)
         except ValueError:
             raise ProtocolError(f"{self.name}.{key}: expected a local time HH:MM, got {value!r}") from None
 
-    def number_list(self, key: str, lo: float, hi: float) -> tuple[float, ...]:
+    def number_list(self, key: builtins.str, lo: float, hi: float) -> tuple[float, ...]:
         value = self._get(key)
         if not isinstance(value, list) or not value:
             raise ProtocolError(f"{self.name}.{key}: expected a non-empty list of numbers")

@@ -122,6 +122,6 @@ class EndpointPolicy:
 class NoRedirectSession(requests.Session):
     """A session that never follows redirects: a push service's 3xx must not lead elsewhere."""
 
-    def request(self, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+    def request(self, *args, **kwargs):
         kwargs["allow_redirects"] = False
         return super().request(*args, **kwargs)

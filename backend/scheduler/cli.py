@@ -36,7 +36,7 @@ def run() -> None:
     from backend.scheduler import process
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    process.serve(current_app._get_current_object())  # type: ignore[attr-defined]
+    process.serve(current_app._get_current_object())  # type: ignore[attr-defined]  # werkzeug's proxy method, untyped
 
 
 @scheduler_group.command("tick")
@@ -54,8 +54,9 @@ def tick(now_value: str, until_value: str | None, every: int) -> None:
     end = _instant(until_value, "--until") if until_value else start
     if end < start:
         raise click.BadParameter("must not be before --now", param_hint="--until")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    instant, ticks, totals, failed = start, 0, {}, 0
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # werkzeug's proxy method, untyped
+    instant, ticks, failed = start, 0, 0
+    totals: dict[str, int] = {}
     while instant <= end:
         result = run_all(app, instant)
         ticks += 1

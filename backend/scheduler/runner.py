@@ -34,7 +34,8 @@ class TickResult:
 
 
 PROBED = [entry for entry in JOBS if entry.probe is not None]
-PROBE_QUERY = select(*[entry.probe.label(entry.name) for entry in PROBED]) if PROBED else None
+_PROBES = [entry.probe.label(entry.name) for entry in PROBED if entry.probe is not None]
+PROBE_QUERY = select(*_PROBES) if _PROBES else None
 
 
 def _probe(now: datetime) -> dict[str, bool]:

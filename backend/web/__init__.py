@@ -39,7 +39,8 @@ def patient_app() -> Response:
     html = html.replace(f'src="/app/{BUNDLE_ENTRY}"', f'src="{BUNDLE_URL}"')
     response = Response(html, mimetype="text/html")
     response.add_etag()
-    return _no_cache(response.make_conditional(request))
+    response.make_conditional(request)  # in place: 304 when the browser's copy is current
+    return _no_cache(response)
 
 
 @bp.get(BUNDLE_URL)
@@ -47,7 +48,8 @@ def patient_bundle() -> Response:
     """The patient app's modules in one file (:func:`bundle`)."""
     response = Response(bundle(), mimetype="text/javascript")
     response.add_etag()
-    return _no_cache(response.make_conditional(request))
+    response.make_conditional(request)  # in place: 304 when the browser's copy is current
+    return _no_cache(response)
 
 
 @bp.get("/site/")

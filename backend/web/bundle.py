@@ -60,12 +60,11 @@ def bundle(entry: str = BUNDLE_ENTRY) -> str:
         source = (STATIC_DIR / module).read_text(encoding="utf-8")
         exported = [next(name for name in found if name) for found in _EXPORT.findall(source)]
         source = _EXPORT.sub("", source)
-        source = _IMPORT.sub(
-            lambda m, module=module: (
-                f"const {{{m.group(1).replace(' as ', ': ')}}} = {names[_resolve(module, m.group(2))]};"
-            ),
-            source,
-        )
+
+        def _binding(m: re.Match[str], module: str = module) -> str:
+            return f"const {{{m.group(1).replace(' as ', ': ')}}} = {names[_resolve(module, m.group(2))]};"
+
+        source = _IMPORT.sub(_binding, source)
         parts.append(
             f"// --- {module}\nconst {names[module]} = (() => {{\n{source}\n"
             f"return {{ {', '.join(exported)} }};\n}})();\n"
