@@ -30,11 +30,16 @@ class ApiErrorSchema(ErrorSchema):
 
     errors = fields.Dict(
         keys=fields.String(),
-        values=fields.Dict(keys=fields.String(), values=fields.List(fields.String())),
+        # A field's messages are a list of strings, or, for a field inside a list or a map (the
+        # symptom answers, a sitting's readings), an object of the same shape keyed by the
+        # position or key: marshmallow's nested error layout.
+        values=fields.Dict(keys=fields.String(), values=fields.Raw()),
         metadata={
             "description": "Field errors grouped by where each field was sent: `json` (the body), "
             "`query`, `path` or `headers`; each maps a field name to its messages, e.g. "
-            '`{"path": {"date": ["2026-12-02 is in the future"]}}`'
+            '`{"path": {"date": ["2026-12-02 is in the future"]}}`, or for a field inside a '
+            "list or map to an object of the same shape keyed by position or key, e.g. "
+            '`{"json": {"answers": {"": {"key": ["Length must be between 1 and 64."]}}}}`'
         },
     )
     reason = fields.String(metadata={"description": "Machine-readable cause, when there is one"})
