@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, JSONType, UTCDateTime, new_id
 
-SEVERITIES = ("urgent", "review", "info")
-STATUSES = ("open", "acknowledged", "resolved")
+
+class AlertStatus(StrEnum):
+    """Where an alert is in the site's queue (stored as these strings)."""
+
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Severity(StrEnum):
+    """How soon the site must act on an alert (stored as these strings)."""
+
+    URGENT = "urgent"
+    REVIEW = "review"
+    INFO = "info"
+
+
+SEVERITIES = tuple(severity.value for severity in Severity)
+STATUSES = tuple(status.value for status in AlertStatus)
 DECISIONS = ("continue", "hold")
 
 

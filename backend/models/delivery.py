@@ -3,11 +3,34 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, JSONType, UTCDateTime, new_id
+
+
+class NotificationStatus(StrEnum):
+    """An outbox row's state: waiting, taken by a deliverer, in flight, and how it ended."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DROPPED = "dropped"  # expired (or undeliverable) before it could be sent
+
+
+class ReminderStatus(StrEnum):
+    """A planned reminder's state (``done``: a day marker, never sent)."""
+
+    PENDING = "pending"
+    QUEUED = "queued"  # handed to the outbox
+    UNSUBSCRIBED = "unsubscribed"  # nowhere to send it
+    CANCELLED = "cancelled"  # no longer in the calendar, or the day was logged
+    DROPPED = "dropped"  # past its useful life before it could be sent
+    DONE = "done"
 
 
 class PushSubscription(Base):
@@ -50,7 +73,7 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[str] = mapped_column(String(12), default=NotificationStatus.PENDING)
     # 0 urgent push, 1 urgent e-mail, 2 other alert notices, 3 reminders (outbox.priority_of).
     priority: Mapped[int] = mapped_column(SmallInteger, default=3, server_default="3")
     # Wall-clock instant after which another deliverer may take a claimed or in-flight row over.
@@ -101,6 +124,6 @@ class Reminder(Base):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[str] = mapped_column(String(12), default=ReminderStatus.PENDING)
     status_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from enum import StrEnum
 
 from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, UTCDateTime, new_id
 
-STATUSES = ("screening", "on_treatment", "off_treatment", "withdrawn")
+
+class ParticipantStatus(StrEnum):
+    """Where a participant is in the trial (stored as these strings)."""
+
+    SCREENING = "screening"
+    ON_TREATMENT = "on_treatment"
+    OFF_TREATMENT = "off_treatment"
+    WITHDRAWN = "withdrawn"
+
+
+STATUSES = tuple(status.value for status in ParticipantStatus)
 LANGUAGES = ("zh-CN", "en")
 
 

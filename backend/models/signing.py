@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, JSONType, UTCDateTime, new_id
+from backend.domain.signing import SignatureStatus
 
 
 class Signature(Base):
@@ -50,7 +51,7 @@ class Signature(Base):
     content: Mapped[dict] = mapped_column(JSONType)
     batch_id: Mapped[str] = mapped_column(String(32))
     request_id: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(12), default="valid")
+    status: Mapped[str] = mapped_column(String(12), default=SignatureStatus.VALID)
     invalidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     invalidated_by_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
 

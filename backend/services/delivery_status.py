@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.models import Notification
+from backend.models import Notification, NotificationStatus
 from backend.services.actors import Actor
 from backend.services.ops import MAX_DELIVERY_WAIT, delivery_check
 from backend.services.scope import require_role
 
 STAFF_ROLES = ("coordinator", "investigator", "monitor", "admin")
-WAITING_STATUSES = ("pending", "claimed", "sending")
+WAITING_STATUSES = (NotificationStatus.PENDING, NotificationStatus.CLAIMED, NotificationStatus.SENDING)
 
 
 def delivery_status(session: Session, actor: Actor, *, now: datetime) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.domain.calendar import DOSING, day_info
-from backend.models import Alert, BpReading, DoseLog, Participant, SymptomReport
+from backend.models import Alert, AlertStatus, BpReading, DoseLog, Participant, SymptomReport
 from backend.services import adherence
 from backend.services.actors import Actor
 from backend.services.patient_day import day_status
@@ -48,7 +48,7 @@ def _alert_counts(session: Session, ids: list[str]) -> dict[str, dict[str, int]]
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"urgent": 0, "review": 0, "info": 0})
     stmt = (
         select(Alert.participant_id, Alert.severity, func.count())
-        .where(Alert.participant_id.in_(ids), Alert.status.in_(("open", "acknowledged")))
+        .where(Alert.participant_id.in_(ids), Alert.status.in_((AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED)))
         .group_by(Alert.participant_id, Alert.severity)
     )
     for pid, severity, count in session.execute(stmt):

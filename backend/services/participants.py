@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backend.domain import bp
 from backend.domain.localtime import local_date
 from backend.domain.protocol import get_protocol
-from backend.models import Cycle, Participant, Site
+from backend.models import Cycle, Participant, ParticipantStatus, Site
 from backend.services import audit
 from backend.services.actors import Actor
 from backend.services.errors import Invalid, NotFound
@@ -92,7 +92,7 @@ def enrol(
         language=language,
         reminder_time=reminder_time,
         bp_reminder_time=bp_reminder_time or protocol.reminders.default_bp_time,
-        status="on_treatment",
+        status=ParticipantStatus.ON_TREATMENT,
         protocol_ref=protocol.ref,
         c1d1=c1d1,
         initial_dose_mg=dose,
@@ -182,7 +182,7 @@ def update(
     unknown = set(changes) - set(PATCHABLE)
     if unknown:
         raise NotFound(f"cannot change {sorted(unknown)[0]}")
-    if changes.get("status") == "off_treatment":
+    if changes.get("status") == ParticipantStatus.OFF_TREATMENT:
         raise Invalid({"status": "use POST /participants/{id}/discontinue to take someone off treatment"})
     if any(name in changes for name in BASELINE_FIELDS):
         check_baseline(

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.models import Alert
+from backend.models import Alert, AlertStatus
 from backend.services.actors import Actor
 from backend.services.scope import READ_ROLES, get_site, require_role
 
@@ -118,7 +118,7 @@ def site_metrics(
         resolve_deadline = timedelta(hours=targets.resolve_hours)
         result[severity] = {
             "alerts": len(rows),
-            "open": sum(1 for a in rows if a.status == "open"),
+            "open": sum(1 for a in rows if a.status == AlertStatus.OPEN),
             "acknowledge": _summary(ack_minutes),
             "resolve": _summary(res_minutes),
             "acknowledged_within_target": _share(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from backend.domain import calendar
 from backend.domain.calendar import HoldPeriod
-from backend.models import DoseChange, Hold, Participant
+from backend.models import DoseChange, Hold, Participant, ParticipantStatus
 from backend.services import audit
 from backend.services.actors import Actor
 from backend.services.errors import Conflict, Invalid, NotFound
@@ -243,7 +243,7 @@ def discontinue(
     before = audit.snapshot(participant)
     participant.discontinued_on = on
     participant.discontinuation_reason = reason
-    participant.status = "off_treatment"
+    participant.status = ParticipantStatus.OFF_TREATMENT
     participant.updated_at = now
     audit.record_change(
         session,

@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.domain.localtime import to_local
+from backend.models import AlertStatus, ParticipantStatus
 from backend.services.exports.scope import Subject
 
 NAMESPACE = uuid.UUID("6f1c3a52-8f0e-4b8e-9a55-1d2f0e7a9c41")
@@ -83,7 +84,7 @@ def patient(subject: Subject) -> dict[str, Any]:
             {"system": f"{SYSTEM}:usubjid", "value": subject.usubjid},
             {"system": f"{SYSTEM}:site:{subject.site_code}:study-id", "value": subject.participant.study_id},
         ],
-        "active": subject.participant.status in ("screening", "on_treatment"),
+        "active": subject.participant.status in (ParticipantStatus.SCREENING, ParticipantStatus.ON_TREATMENT),
     }
 
 
@@ -213,7 +214,7 @@ def detected_issue(alert: Any, patient_id: str) -> dict[str, Any]:
         "resourceType": "DetectedIssue",
         "id": resource_id("alert", alert.id),
         "identifier": [{"system": f"{SYSTEM}:alert", "value": alert.id}],
-        "status": "final" if alert.status == "resolved" else "preliminary",
+        "status": "final" if alert.status == AlertStatus.RESOLVED else "preliminary",
         "code": {"coding": [{"system": f"{SYSTEM}:alert-rule", "code": alert.rule_id}], "text": alert.title},
         "severity": SEVERITY.get(alert.severity, "low"),
         "patient": ref(patient_id),
