@@ -271,7 +271,7 @@ def measure_selection(app: Any, busiest: datetime) -> dict:
     """Median time of the probe and of the enqueue job's due-reminder SELECT at the busiest minute."""
     from backend.db import db
     from backend.scheduler.runner import _probe
-    from backend.services import scheduler_jobs
+    from backend.services import reminder_sending
 
     probe, select_due, rows = [], [], 0
     with app.app_context():
@@ -281,7 +281,7 @@ def measure_selection(app: Any, busiest: datetime) -> dict:
             probe.append(time.perf_counter() - started)
             with db.session_scope() as session:
                 started = time.perf_counter()
-                rows = len(session.execute(scheduler_jobs.due_reminders_query(busiest)).all())
+                rows = len(session.execute(reminder_sending.due_reminders_query(busiest)).all())
                 select_due.append(time.perf_counter() - started)
                 session.rollback()
     return {

@@ -15,8 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from backend.db import db
-from backend.scheduler.registry import JOBS
-from backend.services.scheduler_jobs import probe_params
+from backend.scheduler.registry import JOBS, probe_params
 
 log = logging.getLogger(__name__)
 

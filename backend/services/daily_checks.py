@@ -17,8 +17,9 @@ from backend.domain import calendar
 from backend.domain.calendar import TreatmentPlan
 from backend.domain.diary import entry_window_closes_at
 from backend.domain.findings import make_finding
+from backend.domain.localtime import local_date
 from backend.models import Alert, DoseLog, Participant
-from backend.services import reminders
+from backend.services import day_markers
 from backend.services.job_isolation import each_participant
 from backend.services.plans import LazyPlans, protocol_of
 
@@ -43,18 +44,18 @@ def detect_missed_doses(session: Session, now: datetime) -> int:
     confirmed late by the site that the patient did not log are not missed doses, and they end
     a run of consecutive missed days.
     """
-    batch = reminders.participants_without_marker(
+    batch = day_markers.participants_without_marker(
         session, "missed_check", now, BATCH, after_local_time=(12, 0)
     )
     plans = LazyPlans(session, batch)
 
     def check(participant: Participant) -> int:
-        today = reminders.local_date(now, participant.timezone)
+        today = local_date(now, participant.timezone)
         day = today - timedelta(days=1)
         protocol = protocol_of(participant)
         if now < entry_window_closes_at(day, participant.timezone, protocol.entry):
             return 0
-        if not reminders.add_marker(session, participant.id, "missed_check", today, now):
+        if not day_markers.add_marker(session, participant.id, "missed_check", today, now):
             return 0
         return _missed(session, participant, plans[participant.id], day, now)
 
@@ -96,8 +97,8 @@ def _marker(session: Session, kind: str, now: datetime):  # type: ignore[no-unty
     """After a participant's check failed: mark the local day done, so it is not retried every tick."""
 
     def mark(participant: Participant) -> None:
-        reminders.add_marker(
-            session, participant.id, kind, reminders.local_date(now, participant.timezone), now
+        day_markers.add_marker(
+            session, participant.id, kind, local_date(now, participant.timezone), now
         )
 
     return mark
@@ -105,12 +106,12 @@ def _marker(session: Session, kind: str, now: datetime):  # type: ignore[no-unty
 
 def cycle_unconfirmed(session: Session, now: datetime) -> int:
     """Alert the site once per planned cycle when its start is N days past without a confirmation."""
-    batch = reminders.participants_without_marker(session, "cycle_check", now, BATCH)
+    batch = day_markers.participants_without_marker(session, "cycle_check", now, BATCH)
     plans = LazyPlans(session, batch)
 
     def check(participant: Participant) -> int:
-        today = reminders.local_date(now, participant.timezone)
-        if not reminders.add_marker(session, participant.id, "cycle_check", today, now):
+        today = local_date(now, participant.timezone)
+        if not day_markers.add_marker(session, participant.id, "cycle_check", today, now):
             return 0
         plan = plans[participant.id]
         if plan.discontinued_on is not None:
@@ -120,7 +121,7 @@ def cycle_unconfirmed(session: Session, now: datetime) -> int:
         if today < planned + timedelta(days=after):
             return 0
         number = plan.cycles[-1].number + 1
-        if not reminders.add_marker(session, participant.id, "cycle_alert", planned, now, sequence=number):
+        if not day_markers.add_marker(session, participant.id, "cycle_alert", planned, now, sequence=number):
             return 0
         evidence = {
             "cycle": number,

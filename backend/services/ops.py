@@ -1,7 +1,9 @@
-"""Operations: migrating the database to head and answering readiness probes."""
+"""Operations: migrating the database to head, the scheduler's heartbeat job, readiness probes."""
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,11 +12,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, bindparam, func, select, text, update
+from sqlalchemy.orm import Session
 
+from backend.db import UTCDateTime
 from backend.models import Notification, SchedulerHeartbeat
 
 MAX_DELIVERY_WAIT = timedelta(minutes=2)
+HEARTBEAT = "scheduler"
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -35,6 +40,27 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 def head_revision(database_url: str) -> str | None:
     """The newest migration in ``migrations/``."""
     return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+
+
+def holder() -> str:
+    """Who writes a scheduler row: this host and process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+_NOW = bindparam("now", type_=UTCDateTime())
+_BEAT = (
+    update(SchedulerHeartbeat)
+    .where(SchedulerHeartbeat.name == HEARTBEAT, SchedulerHeartbeat.beat_at < _NOW)
+    .values(beat_at=_NOW, holder=bindparam("holder"))
+)
+
+
+def heartbeat(session: Session, now: datetime) -> int:
+    """The last job of a tick: record that a sweep finished (``/readyz`` wants one younger than 2 minutes)."""
+    moved = session.execute(_BEAT, {"now": now, "holder": holder()}).rowcount
+    if not moved and session.get(SchedulerHeartbeat, HEARTBEAT) is None:
+        session.add(SchedulerHeartbeat(name=HEARTBEAT, beat_at=now, holder=holder()))
+    return 1
 
 
 def readiness(

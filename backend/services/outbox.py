@@ -15,6 +15,8 @@ rule once waited 5-6 minutes because one tick was 0.5 ms late).
 Waking: a message due now is announced with ``NOTIFY`` on PostgreSQL in the transaction that
 queued it, delivered by the server only when that transaction commits; the scheduler process
 listens (:mod:`backend.scheduler.deliverer`). SQLite has no such channel: the deliverer polls.
+The scheduler's ``deliver`` job (:func:`deliver`) nudges that deliverer, or sends by itself in
+``scheduler tick``.
 """
 
 from __future__ import annotations
@@ -22,11 +24,12 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, text, update
+from flask import current_app
+from sqlalchemy import and_, bindparam, exists, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from backend import clock
-from backend.db import insert_for, new_id
+from backend.db import UTCDateTime, after_commit, db, insert_for, new_id
 from backend.models import DeliveryAttempt, Notification
 
 # Re-exported for callers that know the outbox only (the transport lives with the senders).
@@ -185,3 +188,34 @@ def oldest_due_wait(session: Session, now: datetime) -> float | None:
         .limit(1)
     )
     return None if oldest is None else (now - oldest).total_seconds()
+
+
+# The runner's cheap test, from the claim's own condition ("now" and "wall" bound by the runner).
+OUTBOX_PROBE = exists().where(
+    due_condition(bindparam("now", type_=UTCDateTime()), bindparam("wall", type_=UTCDateTime()))
+)
+
+
+def probe_params(_now: datetime) -> dict[str, datetime]:
+    """The probe's wall-clock bind parameter: leases are wall-clock instants."""
+    return {"wall": clock.now()}
+
+
+def deliver(session: Session, now: datetime) -> int:
+    """The job: hand due outbox rows to the deliverer: wake it in ``scheduler run``, else send them here.
+
+    In the long-running process the deliverer thread (woken at once by every commit that queues
+    something due) does the sending; the tick only nudges it, so a missed wake-up costs at most
+    one tick. ``scheduler tick`` has no deliverer: it claims in this transaction and sends once
+    it has committed.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    deliverer = app.extensions.get("deliverer")
+    if deliverer is not None and deliverer.is_alive():
+        deliverer.wake()
+        return 0
+    ids = claim(session, now)
+    if ids:
+        transport = transport_for(app)
+        after_commit(session, lambda: drain(db.session_scope, transport, ids, now))
+    return len(ids)

@@ -8,8 +8,10 @@ follow-up time for the first reminder, the make-up cut-off for the follow-up) an
 against the calendar and the diary when it falls due, so a confirmation, hold, dose change, time
 zone change, discontinuation or diary entry changes the future reminders and never a past one.
 
-Rows of other kinds (``plan``, ``missed_check``, ``cycle_check``) are processed-day markers the
-scheduler uses so a replayed tick never repeats a daily check.
+The rule "is this reminder still wanted" is :func:`wanted_on`, applied by both the planner
+(:func:`plan_reminders`, here) and the sender (:mod:`backend.services.reminder_sending`). Rows of
+other kinds (``plan``, ``missed_check``, ``cycle_check``) are processed-day markers
+(:mod:`backend.services.day_markers`) so a replayed tick never repeats a daily check.
 """
 
 from __future__ import annotations
@@ -18,25 +20,32 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, and_, case, select
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from backend.db import insert_for, new_id
+from backend.db import UTCDateTime, after_commit, insert_for, new_id
 from backend.domain.calendar import TreatmentPlan, bp_due_on, day_info
 from backend.domain.diary import make_up_window
-from backend.domain.localtime import day_bounds, local_date, local_instant, to_local
-from backend.models import DoseLog, Participant, Reminder
-from backend.services import travel
+from backend.domain.localtime import day_bounds, local_date, local_instant
+from backend.models import AuditEvent, DoseLog, Participant, Reminder, SchedulerHeartbeat
+from backend.services import day_markers, travel
+from backend.services.day_markers import ACTIVE_STATUSES
 from backend.services.job_isolation import guarded
+from backend.services.ops import holder
 from backend.services.plans import LazyPlans, protocol_of
 
 DOSE = "dose"
 BP = "bp"
 REMINDER_KINDS = (DOSE, BP)
-ACTIVE_STATUSES = ("on_treatment",)
 HORIZON_DAYS = 1  # plan local today and tomorrow; yesterday is re-checked for late follow-ups
+BATCH = 2000  # participants planned per tick by the daily pass; the rest wait for the next tick
+PLANNER_WATERMARK = "planner"
+CHANGE_OVERLAP = timedelta(minutes=5)  # late-committing requests: re-plan a little more than needed
+EXPIRED = "expired before it could be sent"
+_WATERMARKS: WeakKeyDictionary[Engine, datetime] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -81,28 +90,21 @@ def expected_on(participant: Participant, plan: TreatmentPlan, d: date) -> list[
     return planned
 
 
-def add_marker(
-    session: Session, participant_id: str, kind: str, d: date, now: datetime, sequence: int = 0
-) -> bool:
-    """Insert a processed-day marker; True when this call inserted it (the caller owns the work)."""
-    stmt = (
-        insert_for(session)(Reminder.__table__)
-        .values(
-            id=new_id(),
-            participant_id=participant_id,
-            kind=kind,
-            local_date=d,
-            sequence=sequence,
-            due_at=now,
-            expires_at=now,
-            status="done",
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["participant_id", "kind", "local_date", "sequence"])
-        .returning(Reminder.__table__.c.id)
-    )
-    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING.
-    return session.execute(stmt).first() is not None
+def wanted_on(participant: Participant, plans: LazyPlans, d: date, is_logged: bool) -> list[PlannedReminder]:
+    """The reminders still wanted on local date ``d``: the one rule of the planner and the sender.
+
+    None once the participant is off treatment; no dose reminder for a day the patient answered
+    (taken or not); otherwise what the calendar asks for (:func:`expected_on`).
+    """
+    if participant.status not in ACTIVE_STATUSES:
+        return []
+    items = expected_on(participant, plans[participant.id], d)
+    return [item for item in items if not (item.kind == DOSE and is_logged)]
+
+
+def unwanted_reason(kind: str, is_logged: bool) -> str:
+    """Why a pending row :func:`wanted_on` no longer asks for is cancelled (shown in the ledger)."""
+    return "day logged" if kind == DOSE and is_logged else "no longer in the calendar"
 
 
 def logged_dates(
@@ -132,19 +134,10 @@ def replan_participants(session: Session, participants: list[Participant], now: 
         return 0
     plans = LazyPlans(session, participants)
     windows = {p.id: _window(p, now) for p in participants}
-    all_dates = {d for days in windows.values() for d in days}
-    logged = logged_dates(session, windows, all_dates)
-    existing: dict[str, dict[tuple[str, date, int], Reminder]] = {p.id: {} for p in participants}
-    for row in session.scalars(
-        select(Reminder).where(
-            Reminder.participant_id.in_(list(windows)),
-            Reminder.kind.in_(REMINDER_KINDS),
-            Reminder.local_date.in_(all_dates),
-        )
-    ):
-        existing[row.participant_id][(row.kind, row.local_date, row.sequence)] = row
+    logged = logged_dates(session, windows, {d for days in windows.values() for d in days})
+    existing = _existing_rows(session, windows)
     changed = 0
-    new_rows: list[dict] = []
+    new_rows: list[dict[str, Any]] = []
     for participant in participants:
         work = partial(_wanted, participant, plans, windows[participant.id], logged)
         wanted = guarded("plan_reminders", participant, work, now, session)
@@ -152,39 +145,12 @@ def replan_participants(session: Session, participants: list[Participant], now: 
             continue
         rows = existing[participant.id]
         for key, row in rows.items():
-            if row.status not in ("pending", "cancelled"):
-                continue
-            item = wanted.get(key)
-            if item is not None and item.expires_at <= now:
-                if row.status == "pending":  # the scheduler was down past its useful life
-                    row.status, row.status_reason = "dropped", "expired before it could be sent"
-                    changed += 1
-            elif item is None:
-                if row.status == "pending":
-                    reason = (
-                        "day logged" if (participant.id, key[1]) in logged else "no longer in the calendar"
-                    )
-                    row.status, row.status_reason = "cancelled", reason
-                    changed += 1
-            elif row.status == "cancelled" or row.due_at != item.due_at or row.expires_at != item.expires_at:
-                row.status, row.status_reason = "pending", None
-                row.due_at, row.expires_at = item.due_at, item.expires_at
-                changed += 1
-        for key, item in wanted.items():
-            if key not in rows and item.expires_at > now:
-                new_rows.append(
-                    {
-                        "id": new_id(),
-                        "participant_id": participant.id,
-                        "kind": item.kind,
-                        "local_date": item.local_date,
-                        "sequence": item.sequence,
-                        "due_at": item.due_at,
-                        "expires_at": item.expires_at,
-                        "status": "pending",
-                        "created_at": now,
-                    }
-                )
+            changed += _reconcile(row, wanted.get(key), (participant.id, key[1]) in logged, now)
+        new_rows += [
+            _new_row(participant.id, item, now)
+            for key, item in wanted.items()
+            if key not in rows and item.expires_at > now
+        ]
     if new_rows:
         stmt = insert_for(session)(Reminder.__table__).on_conflict_do_nothing(
             index_elements=["participant_id", "kind", "local_date", "sequence"]
@@ -195,20 +161,67 @@ def replan_participants(session: Session, participants: list[Participant], now: 
     return changed
 
 
+def _existing_rows(
+    session: Session, windows: dict[str, list[date]]
+) -> dict[str, dict[tuple[str, date, int], Reminder]]:
+    """Each participant's reminder rows in their planning window, by key."""
+    existing: dict[str, dict[tuple[str, date, int], Reminder]] = {pid: {} for pid in windows}
+    for row in session.scalars(
+        select(Reminder).where(
+            Reminder.participant_id.in_(list(windows)),
+            Reminder.kind.in_(REMINDER_KINDS),
+            Reminder.local_date.in_({d for days in windows.values() for d in days}),
+        )
+    ):
+        existing[row.participant_id][(row.kind, row.local_date, row.sequence)] = row
+    return existing
+
+
+def _reconcile(row: Reminder, item: PlannedReminder | None, is_logged: bool, now: datetime) -> bool:
+    """Bring one pending or cancelled row in line with what is wanted; True when it changed."""
+    if row.status not in ("pending", "cancelled"):
+        return False
+    if item is not None and item.expires_at <= now:
+        if row.status != "pending":
+            return False
+        row.status, row.status_reason = "dropped", EXPIRED  # the scheduler was down past its useful life
+        return True
+    if item is None:
+        if row.status != "pending":
+            return False
+        row.status, row.status_reason = "cancelled", unwanted_reason(row.kind, is_logged)
+        return True
+    if row.status == "cancelled" or row.due_at != item.due_at or row.expires_at != item.expires_at:
+        row.status, row.status_reason = "pending", None
+        row.due_at, row.expires_at = item.due_at, item.expires_at
+        return True
+    return False
+
+
+def _new_row(participant_id: str, item: PlannedReminder, now: datetime) -> dict[str, Any]:
+    """The values of a newly planned reminder row."""
+    return {
+        "id": new_id(),
+        "participant_id": participant_id,
+        "kind": item.kind,
+        "local_date": item.local_date,
+        "sequence": item.sequence,
+        "due_at": item.due_at,
+        "expires_at": item.expires_at,
+        "status": "pending",
+        "created_at": now,
+    }
+
+
 def _wanted(
     participant: Participant, plans: LazyPlans, window: list[date], logged: set[tuple[str, date]]
 ) -> dict[tuple[str, date, int], PlannedReminder]:
-    """The reminders the calendar asks for in ``window`` (none once off treatment; none for logged doses)."""
-    wanted: dict[tuple[str, date, int], PlannedReminder] = {}
-    if participant.status not in ACTIVE_STATUSES:
-        return wanted
-    plan = plans[participant.id]
-    for d in window:
-        for item in expected_on(participant, plan, d):
-            if item.kind == DOSE and (participant.id, d) in logged:
-                continue
-            wanted[item.key] = item
-    return wanted
+    """Every reminder :func:`wanted_on` asks for in ``window``, by key."""
+    return {
+        item.key: item
+        for d in window
+        for item in wanted_on(participant, plans, d, (participant.id, d) in logged)
+    }
 
 
 def replan_participant(session: Session, participant: Participant, now: datetime) -> int:
@@ -221,68 +234,50 @@ def _window(participant: Participant, now: datetime) -> list[date]:
     return [today + timedelta(days=offset) for offset in range(-1, HORIZON_DAYS + 1)]
 
 
-def local_date_case(zones: Iterable[str], now: datetime):  # type: ignore[no-untyped-def]
-    """A SQL expression giving each participant's local date at ``now`` (one WHEN per zone)."""
-    whens = [(Participant.timezone == tz, local_date(now, tz)) for tz in zones]
-    return case(*whens, else_=None)
+# --- the planner job -----------------------------------------------------------------------
 
-
-# Per process and database: which zones had every active participant marked for which local
-# date, so most ticks skip the daily anti-join entirely. A participant who joins a zone later that
-# day is planned through the change path (the audit trail), and checked from the next local day.
-_MARKED: WeakKeyDictionary[Engine, dict[str, dict[str, date]]] = WeakKeyDictionary()
-_ZONES: WeakKeyDictionary[Engine, tuple[datetime, list[str]]] = WeakKeyDictionary()
-ZONES_REFRESH = timedelta(hours=1)
-
-
-def active_zones(session: Session, now: datetime) -> list[str]:
-    """The time zones of active participants (cached per database for up to an hour of ticks)."""
-    engine = session.get_bind().engine
-    cached = _ZONES.get(engine)
-    if cached is not None and cached[0] <= now < cached[0] + ZONES_REFRESH:
-        return cached[1]
-    zones = sorted(
-        tz
-        for (tz,) in session.execute(
-            select(Participant.timezone).where(Participant.status.in_(ACTIVE_STATUSES)).distinct()
+_CHANGED = select(Participant).where(
+    Participant.id.in_(
+        select(AuditEvent.participant_id)
+        .where(
+            AuditEvent.server_time >= bindparam("since", type_=UTCDateTime()),
+            AuditEvent.server_time <= bindparam("now", type_=UTCDateTime()),
+            AuditEvent.participant_id.is_not(None),
         )
+        .distinct()
     )
-    _ZONES[engine] = (now, zones)
-    return zones
+)
 
 
-def participants_without_marker(
-    session: Session, kind: str, now: datetime, limit: int, after_local_time: tuple[int, int] | None = None
-) -> list[Participant]:
-    """Active participants with no ``kind`` marker for their current local date (up to ``limit``).
+def plan_reminders(session: Session, now: datetime) -> int:
+    """The planner job: each participant's reminders once per local day, and at once after any change.
 
-    With ``after_local_time`` only zones whose wall clock is past that (hour, minute) count.
+    Changes are found through the audit trail (every write to a plan, a diary day or a
+    participant records an event) since the previous run's watermark.
     """
+    changed = _changed_since_watermark(session, now)
+    daily = day_markers.participants_without_marker(session, "plan", now, BATCH)
+    for participant in daily:
+        day_markers.add_marker(session, participant.id, "plan", local_date(now, participant.timezone), now)
+    seen = {p.id: p for p in (*changed, *daily)}
+    return replan_participants(session, list(seen.values()), now)
+
+
+def _changed_since_watermark(session: Session, now: datetime) -> list[Participant]:
+    """Participants with an audit event since the planner's watermark (moved only when some were found)."""
     engine = session.get_bind().engine
-    marked = _MARKED.setdefault(engine, {}).setdefault(kind, {})
-    zones = active_zones(session, now)
-    if after_local_time is not None:
-        zones = [tz for tz in zones if _past(now, tz, after_local_time)]
-    zones = [tz for tz in zones if marked.get(tz) != local_date(now, tz)]
-    if not zones:
-        return []
-    today = local_date_case(zones, now)
-    marker = select(Reminder.id).where(
-        and_(Reminder.participant_id == Participant.id, Reminder.kind == kind, Reminder.local_date == today)
-    )
-    stmt = (
-        select(Participant)
-        .where(Participant.status.in_(ACTIVE_STATUSES), Participant.timezone.in_(zones), ~marker.exists())
-        .limit(limit)
-    )
-    found = list(session.scalars(stmt))
-    if not found:
-        for tz in zones:
-            marked[tz] = local_date(now, tz)
-    return found
-
-
-def _past(now: datetime, tz: str, hm: tuple[int, int]) -> bool:
-    wall = to_local(now, tz)
-    return (wall.hour, wall.minute) >= hm
-
+    mark = _WATERMARKS.get(engine)
+    if mark is None:
+        row = session.get(SchedulerHeartbeat, PLANNER_WATERMARK)
+        mark = row.beat_at if row is not None else now
+        if row is None:
+            session.add(SchedulerHeartbeat(name=PLANNER_WATERMARK, beat_at=now, holder=holder()))
+        _WATERMARKS[engine] = mark
+    changed = list(session.scalars(_CHANGED, {"since": mark - CHANGE_OVERLAP, "now": now}))
+    # Move the watermark only when there was something to see: a quiet tick writes nothing.
+    if changed and now > mark:
+        session.execute(
+            update(SchedulerHeartbeat).where(SchedulerHeartbeat.name == PLANNER_WATERMARK).values(beat_at=now)
+        )
+        after_commit(session, lambda: _WATERMARKS.__setitem__(engine, now))
+    return changed

@@ -214,7 +214,7 @@ def test_killed_between_claim_and_send_is_sent_once_within_a_minute(
         subscribe(client, world, "p1", push_endpoint, "/push/p1")
     tick(app, DUE - timedelta(minutes=5))
     with time_machine.travel(DUE, tick=False), app.app_context(), db.session_scope() as session:
-        from backend.services.scheduler_jobs import enqueue_due_reminders
+        from backend.services.reminder_sending import enqueue_due_reminders
 
         enqueue_due_reminders(session, DUE)
     assert len(_claim_without_sending(app, DUE)) == 1
@@ -238,7 +238,7 @@ def test_killed_between_claim_and_send_is_dropped_once_past_its_expiry(
         subscribe(client, world, "p1", push_endpoint, "/push/p1")
     tick(app, DUE - timedelta(minutes=5))
     with time_machine.travel(DUE, tick=False), app.app_context(), db.session_scope() as session:
-        from backend.services.scheduler_jobs import enqueue_due_reminders
+        from backend.services.reminder_sending import enqueue_due_reminders
 
         enqueue_due_reminders(session, DUE)
     _claim_without_sending(app, DUE)
