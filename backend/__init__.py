@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -11,7 +12,7 @@ from backend.config import Settings
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the Flask app: settings, database, API blueprints, web front end, CLI."""
-    from backend import api, cli, web
+    from backend import api, cli, runtime, web
     from backend.api import guard, hooks
     from backend.db import db  # imported here: a package-level name `db` would shadow the module
 
@@ -30,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     db.init_app(app)
+    db.context_factory = partial(runtime.session_context, app)  # sessions opened without one
     hooks.init_app(app)
     api.init_app(app)
     app.register_blueprint(web.bp)

@@ -134,6 +134,8 @@ class Database:
     def __init__(self) -> None:
         self.engine: Engine | None = None
         self.factory: sessionmaker[Session] | None = None
+        # Builds the services' context of a session opened without one (set by create_app).
+        self.context_factory: Callable[[], Any] | None = None
 
     def init_app(self, app: Flask) -> None:
         """Bind to the app's ``DATABASE_URL`` and close the request session on teardown."""
@@ -148,17 +150,26 @@ class Database:
         self.engine = make_engine(url, **kwargs)
         self.factory = sessionmaker(bind=self.engine, expire_on_commit=False, autoflush=True)
 
-    def new_session(self) -> Session:
-        """A fresh session not tied to any request (the caller owns it)."""
+    def new_session(self, context: Any = None) -> Session:
+        """A fresh session not tied to any request (the caller owns it), carrying ``context``.
+
+        ``context`` is the :class:`~backend.services.context.ServiceContext` its services read;
+        without one, :attr:`context_factory` builds the app's default.
+        """
         if self.factory is None:
             raise RuntimeError("database is not configured")
-        return self.factory()
+        session = self.factory()
+        if context is None and self.context_factory is not None:
+            context = self.context_factory()
+        if context is not None:
+            session.info["service_context"] = context
+        return session
 
     @property
     def session(self) -> Session:
         """The current request's session, created on first use."""
         if "db_session" not in g:
-            g.db_session = self.new_session()
+            g.db_session = self.new_session(g.get("service_context"))
         return g.db_session
 
     def commit_request(self) -> None:
@@ -188,9 +199,9 @@ class Database:
             session.close()
 
     @contextmanager
-    def session_scope(self) -> Iterator[Session]:
+    def session_scope(self, context: Any = None) -> Iterator[Session]:
         """A unit of work for jobs and the CLI: commit on success, roll back on error."""
-        session = self.new_session()
+        session = self.new_session(context)
         try:
             yield session
             session.commit()

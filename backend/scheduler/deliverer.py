@@ -19,6 +19,7 @@ from sqlalchemy import exists, select
 
 from backend import clock
 from backend.db import db
+from backend.notify.transport import transport_for
 from backend.services import delivery, outbox
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class Deliverer(threading.Thread):
         with self.app.app_context():
             if self.postgres:
                 threading.Thread(target=self._listen, name="outbox-listener", daemon=True).start()
-            transport = delivery.transport_for(self.app)
+            transport = transport_for(self.app)
             self._wake.set()  # look once at start: whatever a dead predecessor left
             while not self._halt.is_set():
                 woken = self._wake.wait(self.poll_seconds)

@@ -15,6 +15,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from backend.db import db
+from backend.runtime import service_context
 from backend.scheduler.registry import JOBS, probe_params
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def run_all(app: Flask, now: datetime) -> TickResult:
             if not busy and not wanted.get(entry.name, True):
                 continue
             try:
-                with db.session_scope() as session:
+                with db.session_scope(service_context(app)) as session:
                     if session.get_bind().dialect.name == "postgresql":
                         lock = select(func.pg_try_advisory_xact_lock(ADVISORY_LOCK_KEY))
                         if not session.execute(lock).scalar():

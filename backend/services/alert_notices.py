@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import ColumnElement, and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
@@ -20,6 +19,7 @@ from backend.db import UTCDateTime
 from backend.domain.i18n import text
 from backend.models import Alert, Notification, Participant, PushSubscription, Site, StaffUser
 from backend.services import outbox
+from backend.services.context import context_of
 from backend.services.plans import protocol_of
 
 STAFF_URL = "/site/#alerts"
@@ -48,7 +48,7 @@ def enqueue_alert_notices(session: Session, alert: Alert, now: datetime, *, esca
     addresses = list(dict.fromkeys(site.alert_emails or []))
     if escalation:
         addresses += [u.email for u in staff if u.role == "investigator" and u.email not in addresses]
-    base = current_app.config["SETTINGS"].public_base_url
+    base = context_of(session).public_base_url
     count = _queue_emails(session, alert, participant, addresses, base, now, escalation)
     return count + _queue_pushes(session, alert, [u.id for u in staff], now, escalation)
 

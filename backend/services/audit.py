@@ -8,13 +8,13 @@ from datetime import date, datetime, time
 from functools import cache
 from typing import Any
 
-from flask import g, has_request_context
 from sqlalchemy import Table, bindparam, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.models import AuditEvent
 from backend.services.actors import Actor
+from backend.services.context import context_of
 from backend.services.paging import Order, Page, keyset_page
 
 # Secrets never enter the trail; plan_token is bookkeeping the database renews (migration 0002).
@@ -33,11 +33,9 @@ def snapshot(obj: Any) -> dict[str, Any]:
     return {attr.key: _plain(getattr(obj, attr.key)) for attr in mapper.column_attrs if attr.key not in _SKIP}
 
 
-def current_request_id() -> str:
-    """The request id of the current HTTP request, or "system" outside one."""
-    if has_request_context():
-        return g.get("request_id", "unknown")
-    return "system"
+def request_id_of(session: Session) -> str:
+    """The request id of the unit of work ``session`` belongs to ("system" for jobs and the CLI)."""
+    return context_of(session).request_id
 
 
 def record(
@@ -71,6 +69,7 @@ def record(
             reason=reason,
             participant_id=participant_id,
             site_id=site_id,
+            request_id=request_id_of(session),
         )
     )
     session.add(event)
@@ -115,6 +114,7 @@ def _event_fields(
     reason: str | None,
     participant_id: str | None,
     site_id: str | None,
+    request_id: str,
 ) -> dict[str, Any]:
     """The columns of one audit event (before/after made JSON-safe)."""
     return {
@@ -130,7 +130,7 @@ def _event_fields(
         "before": json.loads(json.dumps(before, default=str)) if before is not None else None,
         "after": json.loads(json.dumps(after, default=str)) if after is not None else None,
         "reason": reason,
-        "request_id": current_request_id(),
+        "request_id": request_id,
     }
 
 
@@ -237,6 +237,7 @@ def update_with_event(
         reason=reason,
         participant_id=participant_id,
         site_id=site_id,
+        request_id=request_id_of(session),
     )
     params = {
         "row_id": obj.id,

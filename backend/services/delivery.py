@@ -12,53 +12,24 @@ were between (1) and (3); those come back after the in-flight lease with the sam
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import select, update
 
 from backend import clock
 from backend.models import DeliveryAttempt, Notification, PushSubscription
-from backend.notify import vapid
-from backend.notify.email import EmailError, SmtpSender
-from backend.notify.webpush import MAX_ATTEMPTS, PushMessage, PushResult, WebPushSender, backoff_seconds
+from backend.notify.email import EmailError
+from backend.notify.transport import PUSH_WORKERS, Transport  # noqa: F401 - re-exported
+from backend.notify.webpush import MAX_ATTEMPTS, PushMessage, PushResult, backoff_seconds
 
 log = logging.getLogger(__name__)
 
-# Push sending is I/O plus ECDH/AES work under the GIL: more threads than ~2 per core only add
-# switching (measured in bench/scheduler_scale.py), so the pool is bounded by the machine.
-PUSH_WORKERS = min(8, 2 * (os.cpu_count() or 1))
 DRAIN_BUDGET_SECONDS = 40.0
 SessionFactory = Callable[[], Any]
-
-
-@dataclass
-class Transport:
-    """How messages leave the process: the VAPID-signing push sender and the SMTP sender."""
-
-    push: WebPushSender
-    smtp: SmtpSender | None
-    max_workers: int = PUSH_WORKERS
-
-
-def transport_for(app: Flask) -> Transport:
-    """The app's transport, built once from its settings (tests may replace the extension)."""
-    existing = app.extensions.get("delivery_transport")
-    if existing is not None:
-        return existing
-    settings = app.config["SETTINGS"]
-    keys = vapid.load_or_create(settings.instance_path, settings.vapid_private_key)
-    smtp = SmtpSender.from_url(settings.smtp_url) if settings.smtp_url else None
-    push = WebPushSender(keys, settings.vapid_subject, timeout=10.0, endpoints=settings.push_endpoints)
-    transport = Transport(push=push, smtp=smtp)
-    app.extensions["delivery_transport"] = transport
-    return transport
 
 
 def _push_message(row: Any, sub: Any, wall: datetime) -> PushMessage:

@@ -24,22 +24,21 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, bindparam, exists, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from backend import clock
-from backend.db import UTCDateTime, after_commit, db, insert_for, new_id
+from backend.db import UTCDateTime, after_commit, insert_for, new_id
 from backend.models import DeliveryAttempt, Notification
 
 # Re-exported for callers that know the outbox only (the transport lives with the senders).
+from backend.services.context import context_of
 from backend.services.delivery import (  # noqa: F401
     PUSH_WORKERS,
     Transport,
     deliver_due,
     drain,
     send_claimed,
-    transport_for,
 )
 
 CLAIM_LEASE = timedelta(seconds=20)
@@ -209,13 +208,14 @@ def deliver(session: Session, now: datetime) -> int:
     one tick. ``scheduler tick`` has no deliverer: it claims in this transaction and sends once
     it has committed.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    deliverer = app.extensions.get("deliverer")
-    if deliverer is not None and deliverer.is_alive():
-        deliverer.wake()
+    context = context_of(session)
+    if context.deliverer is not None and context.deliverer.is_alive():
+        context.deliverer.wake()
         return 0
+    if context.transport is None or context.session_factory is None:
+        raise RuntimeError("deliver needs a transport and a session factory in the session's context")
     ids = claim(session, now)
     if ids:
-        transport = transport_for(app)
-        after_commit(session, lambda: drain(db.session_scope, transport, ids, now))
+        transport, sessions = context.transport(), context.session_factory
+        after_commit(session, lambda: drain(sessions, transport, ids, now))
     return len(ids)

@@ -149,7 +149,7 @@ def _sign_one(
         content_hash=digest,
         content=signing.canonical_json(request.document),
         batch_id=batch_id,
-        request_id=audit.current_request_id(),
+        request_id=audit.request_id_of(session),
         status=SignatureStatus.VALID,
     )
     session.add(signature)
