@@ -18,7 +18,7 @@ from backend.db import db
 from backend.domain.i18n import LANGUAGES
 from backend.models import Alert
 from backend.models.alerts import DECISIONS, SEVERITIES, STATUSES
-from backend.services import alerts, team_waits
+from backend.services import alert_queue, team_waits
 from backend.services.alert_views import alert_views
 from backend.services.scope import WRITE_ROLES
 
@@ -143,7 +143,7 @@ class AlertList(MethodView):
         Paged with ``limit``/``cursor`` (keyset on severity, opened at, id)."""
         actor = staff_actor()
         after = decode_cursor("alerts", filters.pop("cursor", None))
-        page = alerts.list_alerts(db.session, actor, after=after, **filters)
+        page = alert_queue.list_alerts(db.session, actor, after=after, **filters)
         return serialise(db.session, page.rows), page_headers("alerts", page)
 
 
@@ -153,7 +153,7 @@ class AlertItem(MethodView):
     @blp.response(200, AlertOut)
     def get(self, alert_id: str) -> dict:
         """One alert with its evidence, rule, source and the advice the patient was shown."""
-        return serialise(db.session, [alerts.get_alert(db.session, staff_actor(), alert_id)])[0]
+        return serialise(db.session, [alert_queue.get_alert(db.session, staff_actor(), alert_id)])[0]
 
 
 @blp.route("/<alert_id>/acknowledge")
@@ -164,7 +164,7 @@ class AlertAcknowledge(MethodView):
     @blp.response(200, AlertOut)
     def post(self, body: dict, alert_id: str) -> dict:
         """Take an open alert in hand (coordinators and investigators of its site); 409 unless open."""
-        alert = alerts.acknowledge(db.session, staff_actor(), alert_id, now=clock.now(), **body)
+        alert = alert_queue.acknowledge(db.session, staff_actor(), alert_id, now=clock.now(), **body)
         return serialise(db.session, [alert])[0]
 
 
@@ -181,7 +181,7 @@ class AlertDecision(MethodView):
     def post(self, body: dict, alert_id: str) -> dict:
         """Record the site's decision (continue / hold) without changing the alert's status; ends
         the participant's wait for the team when this alert opened it. 409 if resolved."""
-        alert = alerts.record_decision(db.session, staff_actor(), alert_id, now=clock.now(), **body)
+        alert = alert_queue.record_decision(db.session, staff_actor(), alert_id, now=clock.now(), **body)
         return serialise(db.session, [alert])[0]
 
 
@@ -193,5 +193,5 @@ class AlertResolve(MethodView):
     @blp.response(200, AlertOut)
     def post(self, body: dict, alert_id: str) -> dict:
         """Close an alert with a note (coordinators and investigators of its site); 409 if resolved."""
-        alert = alerts.resolve(db.session, staff_actor(), alert_id, now=clock.now(), **body)
+        alert = alert_queue.resolve(db.session, staff_actor(), alert_id, now=clock.now(), **body)
         return serialise(db.session, [alert])[0]

@@ -1,4 +1,4 @@
-"""The site's alert queue: raising findings as alerts (episode rule), listing, acknowledging, resolving.
+"""Raising findings as alerts: the episode rule (the staff's side of the queue is :mod:`.alert_queue`).
 
 One alert per participant and rule while it is open or acknowledged (an *episode*): a repeat of
 the same finding adds its evidence to that alert instead of opening a new one, so staff see one
@@ -10,21 +10,17 @@ resolution leaves an audit event.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.domain.findings import SEVERITIES, Finding
 from backend.models import Alert, Participant
-from backend.services import alert_notices, audit, team_waits
-from backend.services.actors import SYSTEM, Actor
-from backend.services.errors import Conflict, NotFound
+from backend.services import alert_notices, audit
+from backend.services.actors import SYSTEM
 from backend.services.locks import lock_participant
-from backend.services.paging import Order, Page, keyset_page
-from backend.services.scope import READ_ROLES, WRITE_ROLES, can_see_site, require_role
 
 ACTIVE_STATUSES = ("open", "acknowledged")
 # rule id prefix -> alert kind
@@ -85,51 +81,81 @@ def raise_finding(
     advice = _json(advice_shown)
     # One decision per participant at a time: two reports at once must not both open an episode.
     lock_participant(session, participant.id)
+    alert = _open_episode(session, participant.id, finding.rule_id)
+    if alert is None:
+        return _open_alert(session, participant, finding, entry, advice, now), True
+    _add_to_episode(session, alert, participant, finding, entry, advice, now)
+    return alert, False
+
+
+def _open_episode(session: Session, participant_id: str, rule_id: str) -> Alert | None:
+    """The participant's open or acknowledged alert of ``rule_id``, locked (None if there is none)."""
     stmt = (
         select(Alert)
         .where(
-            Alert.participant_id == participant.id,
-            Alert.rule_id == finding.rule_id,
+            Alert.participant_id == participant_id,
+            Alert.rule_id == rule_id,
             Alert.status.in_(ACTIVE_STATUSES),
         )
         .order_by(Alert.opened_at.desc())
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    alert = session.scalars(stmt).first()
-    if alert is None:
-        alert = Alert(
-            participant_id=participant.id,
-            site_id=participant.site_id,
-            kind=kind_of(finding.rule_id),
-            rule_id=finding.rule_id,
-            severity=finding.severity,
-            status="open",
-            title=finding.title,
-            source=finding.source,
-            evidence=[entry],
-            advice_shown=advice,
-            occurrences=1,
-            opened_at=now,
-            last_seen_at=now,
-        )
-        session.add(alert)
-        session.flush()
-        audit.record(
-            session,
-            SYSTEM,
-            "alert.open",
-            "alert",
-            alert.id,
-            now=now,
-            after=audit.snapshot(alert),
-            reason=f"rule {finding.rule_id} fired",
-            participant_id=participant.id,
-            site_id=participant.site_id,
-        )
-        alert_notices.enqueue_alert_notices(session, alert, now)
-        return alert, True
+    return session.scalars(stmt).first()
 
+
+def _open_alert(
+    session: Session,
+    participant: Participant,
+    finding: Finding,
+    entry: dict[str, Any],
+    advice: list[dict[str, Any]],
+    now: datetime,
+) -> Alert:
+    """A new episode: the alert, its audit event and the site's notices, in the caller's transaction."""
+    alert = Alert(
+        participant_id=participant.id,
+        site_id=participant.site_id,
+        kind=kind_of(finding.rule_id),
+        rule_id=finding.rule_id,
+        severity=finding.severity,
+        status="open",
+        title=finding.title,
+        source=finding.source,
+        evidence=[entry],
+        advice_shown=advice,
+        occurrences=1,
+        opened_at=now,
+        last_seen_at=now,
+    )
+    session.add(alert)
+    session.flush()
+    audit.record(
+        session,
+        SYSTEM,
+        "alert.open",
+        "alert",
+        alert.id,
+        now=now,
+        after=audit.snapshot(alert),
+        reason=f"rule {finding.rule_id} fired",
+        participant_id=participant.id,
+        site_id=participant.site_id,
+    )
+    alert_notices.enqueue_alert_notices(session, alert, now)
+    return alert
+
+
+def _add_to_episode(
+    session: Session,
+    alert: Alert,
+    participant: Participant,
+    finding: Finding,
+    entry: dict[str, Any],
+    advice: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """A repeat in the open episode: a new occurrence, or a refinement of the same sitting or count."""
     evidence = list(alert.evidence or [])
     sitting = entry.get("sitting_id")
     same_sitting = sitting is not None and evidence and evidence[-1].get("sitting_id") == sitting
@@ -162,169 +188,6 @@ def raise_finding(
         participant_id=participant.id,
         site_id=participant.site_id,
     )
-    return alert, False
-
-
-def list_alerts(
-    session: Session,
-    actor: Actor,
-    *,
-    status: list[str] | None = None,
-    severity: str | None = None,
-    site_id: str | None = None,
-    participant_id: str | None = None,
-    rule_id: str | None = None,
-    after: Sequence[Any] | None = None,
-    limit: int | None = None,
-) -> Page:
-    """The caller's alert queue: urgent first, then review, then info; oldest first within each."""
-    require_role(actor, READ_ROLES)
-    rank = case({sev: i for i, sev in enumerate(SEVERITIES)}, value=Alert.severity, else_=len(SEVERITIES))
-    order = (Order(rank), Order(Alert.opened_at), Order(Alert.id))
-    stmt = select(Alert)
-    if not actor.sees_all_sites:
-        stmt = stmt.where(Alert.site_id == actor.site_id)
-    if status:
-        stmt = stmt.where(Alert.status.in_(status))
-    if rule_id:
-        stmt = stmt.where(Alert.rule_id == rule_id)
-    if severity:
-        stmt = stmt.where(Alert.severity == severity)
-    if site_id:
-        stmt = stmt.where(Alert.site_id == site_id)
-    if participant_id:
-        stmt = stmt.where(Alert.participant_id == participant_id)
-    return keyset_page(session, stmt, order, _queue_key, after=after, limit=limit)
-
-
-def _queue_key(alert: Alert) -> tuple[Any, ...]:
-    """An alert's position in the queue: severity rank, opened at, id."""
-    rank = SEVERITIES.index(alert.severity) if alert.severity in SEVERITIES else len(SEVERITIES)
-    return (rank, alert.opened_at, alert.id)
-
-
-def get_alert(session: Session, actor: Actor, alert_id: str) -> Alert:
-    """One alert, if the caller may see its site (else NotFound, never Forbidden)."""
-    require_role(actor, READ_ROLES)
-    alert = session.get(Alert, alert_id)
-    if alert is None or not can_see_site(actor, alert.site_id) or actor.kind == "device":
-        raise NotFound("alert not found")
-    return alert
-
-
-def _actionable(session: Session, actor: Actor, alert_id: str) -> Alert:
-    """An alert the caller may act on: a coordinator or investigator of its site."""
-    require_role(actor, WRITE_ROLES)
-    alert = get_alert(session, actor, alert_id)
-    # populate_existing: the row read above is already in the session; without it the locked
-    # SELECT would hand back that stale object and two acknowledges would both see "open".
-    locked = select(Alert).where(Alert.id == alert.id).with_for_update()
-    return session.scalars(locked.execution_options(populate_existing=True)).one()
-
-
-def acknowledge(
-    session: Session,
-    actor: Actor,
-    alert_id: str,
-    *,
-    note: str | None,
-    now: datetime,
-    decision: str | None = None,
-) -> Alert:
-    """Mark an open alert as being handled; acknowledging a non-open alert is a Conflict (409).
-
-    With a ``decision`` (``continue`` / ``hold``) the site's decision is recorded too, which
-    ends the wait-for-team state the alert opened (:mod:`backend.services.team_waits`).
-    """
-    alert = _actionable(session, actor, alert_id)
-    if alert.status != "open":
-        raise Conflict(f"alert is already {alert.status}")
-    if decision is not None:
-        team_waits.decide(session, actor, alert, decision, note, now)
-    return _move(
-        session,
-        actor,
-        alert,
-        "alert.acknowledge",
-        note=note,
-        now=now,
-        status="acknowledged",
-        acknowledged_by=actor.id,
-        acknowledged_at=now,
-        acknowledge_note=note,
-    )
-
-
-def record_decision(
-    session: Session, actor: Actor, alert_id: str, *, decision: str, note: str | None, now: datetime
-) -> Alert:
-    """Record the site's decision on an alert without acknowledging or resolving it.
-
-    Ends the wait-for-team state the alert opened (:mod:`backend.services.team_waits`); a
-    resolved alert is a Conflict (409).
-    """
-    alert = _actionable(session, actor, alert_id)
-    if alert.status == "resolved":
-        raise Conflict("alert is already resolved")
-    team_waits.decide(session, actor, alert, decision, note, now)
-    return alert
-
-
-def resolve(
-    session: Session, actor: Actor, alert_id: str, *, note: str, now: datetime, decision: str | None = None
-) -> Alert:
-    """Close an open or acknowledged alert with a resolution note; resolving twice is a Conflict.
-
-    The alert that holds its participant in wait-for-team cannot be closed without a
-    ``decision`` (422): closing it must never leave the patient waiting for a call forever.
-    """
-    alert = _actionable(session, actor, alert_id)
-    if alert.status == "resolved":
-        raise Conflict("alert is already resolved")
-    team_waits.check_decision(session, alert, decision, resolving=True)
-    if decision is not None:
-        team_waits.decide(session, actor, alert, decision, note, now)
-    return _move(
-        session,
-        actor,
-        alert,
-        "alert.resolve",
-        note=note,
-        now=now,
-        status="resolved",
-        resolved_by=actor.id,
-        resolved_at=now,
-        resolution_note=note,
-    )
-
-
-def _move(
-    session: Session,
-    actor: Actor,
-    alert: Alert,
-    action: str,
-    *,
-    note: str | None,
-    now: datetime,
-    **fields: Any,
-) -> Alert:
-    """Set ``fields`` on the alert and audit the change, with the staff note as the reason."""
-    before = audit.snapshot(alert)
-    for name, value in fields.items():
-        setattr(alert, name, value)
-    audit.record_change(
-        session,
-        actor,
-        action,
-        "alert",
-        alert,
-        before,
-        now=now,
-        reason=note,
-        participant_id=alert.participant_id,
-        site_id=alert.site_id,
-    )
-    return alert
 
 
 def alerts_with_evidence(session: Session, participant_id: str, key: str, value: str) -> list[Alert]:
@@ -336,4 +199,3 @@ def alerts_with_evidence(session: Session, participant_id: str, key: str, value:
     stmt = select(Alert).where(Alert.participant_id == participant_id)
     found = [a for a in session.scalars(stmt) if any(e.get(key) == value for e in a.evidence or [])]
     return sorted(found, key=lambda a: SEVERITIES.index(a.severity) if a.severity in SEVERITIES else 9)
-

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend.models import DeliveryAttempt, Notification, PushSubscription, Reminder, StaffUser
 from backend.services.actors import Actor
-from backend.services.alerts import get_alert
+from backend.services.alert_queue import get_alert
 from backend.services.errors import NotFound
 from backend.services.scope import get_participant
 
