@@ -29,3 +29,64 @@ def test_no_service_or_domain_module_imports_flask():
         if name == "flask" or name.startswith("flask.") or name.startswith("flask_")
     ]
     assert offenders == []
+
+
+MAX_MODULE_LINES = 300
+MAX_FUNCTION_LINES = 60  # from `def` to the last line, docstring included
+
+# The rule's exceptions, each with why. Data tables may be long; everything else here is a debt
+# of issue 15 still to pay (named in its closing note), not a licence: shrink this list, never grow it.
+LONG_MODULES = {
+    "backend/api/diary.py": "not yet split: the diary's schemas and views (issue 15, left for later)",
+    "backend/api/queries.py": "not yet split: data queries' views (issue 15, left for later)",
+    "backend/domain/calendar.py": "not yet split: the calendar's rules (issue 15, left for later)",
+    "backend/domain/protocol.py": "not yet split: issue 14 changes it in parallel (BP timing settings)",
+    "backend/notify/webpush.py": "not yet split: the push sender (issue 15, left for later)",
+    "backend/services/diary.py": "not yet split: the diary store of issue 15 item 3 (left for later)",
+}
+LONG_FUNCTIONS = {
+    ("backend/domain/protocol.py", "parse_protocol"): "issue 14 changes it in parallel",
+    ("backend/services/activation.py", "activate"): "not yet split (issue 15, left for later)",
+    ("backend/services/bp_readings.py", "record_bp_reading"): "not yet split (issue 15, left for later)",
+    ("backend/services/diary.py", "_upsert"): "the locked upsert of issue 15 item 3 (left for later)",
+    ("backend/services/participants.py", "enrol"): "not yet split (issue 15, left for later)",
+    (
+        "backend/services/symptom_reports.py",
+        "record_symptom_report",
+    ): "not yet split (issue 15, left for later)",
+}
+
+
+def _sizes() -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    modules: dict[str, int] = {}
+    functions: dict[tuple[str, str], int] = {}
+    for path in sorted(BACKEND.rglob("*.py")):
+        name = str(path.relative_to(BACKEND.parent))
+        source = path.read_text(encoding="utf-8")
+        modules[name] = len(source.splitlines())
+        for node in ast.walk(ast.parse(source, filename=name)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                functions[(name, node.name)] = max(
+                    functions.get((name, node.name), 0), (node.end_lineno or node.lineno) - node.lineno + 1
+                )
+    return modules, functions
+
+
+def test_no_module_over_300_lines_but_the_named_exceptions():
+    """A 600-line file is two features sharing a room (STYLE.md); the exceptions are listed above."""
+    modules, _ = _sizes()
+    too_long = {name: n for name, n in modules.items() if n > MAX_MODULE_LINES and name not in LONG_MODULES}
+    assert too_long == {}
+    paid = [name for name in LONG_MODULES if modules.get(name, 0) <= MAX_MODULE_LINES]
+    assert paid == [], "these are short now: take them off LONG_MODULES"
+
+
+def test_no_function_over_60_lines_but_the_named_exceptions():
+    """A long function hides its steps; helpers with names that say why read better."""
+    _, functions = _sizes()
+    too_long = {
+        key: n for key, n in functions.items() if n > MAX_FUNCTION_LINES and key not in LONG_FUNCTIONS
+    }
+    assert too_long == {}
+    paid = [key for key in LONG_FUNCTIONS if functions.get(key, 0) <= MAX_FUNCTION_LINES]
+    assert paid == [], "these are short now: take them off LONG_FUNCTIONS"
