@@ -147,21 +147,15 @@ def record_bp_reading(
     a 422 naming the field and the bound (:func:`backend.domain.bp.plausibility_errors`).
     """
     participant = get_participant(session, actor, actor.participant_id or "")
-    existing = session.scalars(
-        select(BpReading).where(BpReading.participant_id == participant.id, BpReading.client_id == client_id)
-    ).first()
+    existing = _by_client_id(session, participant.id, client_id)
     if existing is not None:
         return _repeat_bp(session, existing, measured_at, systolic, diastolic, pulse)
     errors = bp.plausibility_errors(systolic, diastolic, pulse)
     if errors:
         raise Invalid(errors)
     common.check_instant("measured_at", measured_at, now)
-
     rules = get_protocol(participant.protocol_ref).bp
     sitting = sitting_id or _sitting_of(session, participant, measured_at, rules.sitting_minutes)
-    earlier = session.scalars(
-        select(BpReading).where(BpReading.participant_id == participant.id, BpReading.sitting_id == sitting)
-    ).all()
     reading = BpReading(
         participant_id=participant.id,
         client_id=client_id,
@@ -172,38 +166,27 @@ def record_bp_reading(
         pulse=pulse,
         received_at=now,
     )
-    sitting_readings = [
-        bp.Reading(r.measured_at, r.systolic, r.diastolic, r.pulse) for r in [*earlier, reading]
-    ]
-    assessment = bp.assess_sitting(
-        sitting_readings,
-        rules,
-        crisis_symptoms=_crisis_symptoms_today(session, participant, measured_at),
-        baseline=baseline_of(participant),
-    )
-    reading.grade = assessment.grade
-    reading.repeat_requested = assessment.repeat_requested
-    reading.grading = assessment.grading
-    reading.advice_shown = common.advice(participant.language, assessment.advice_key)
-    if not common.insert_once(session, reading):
-        existing = session.scalars(
-            select(BpReading).where(
-                BpReading.participant_id == participant.id, BpReading.client_id == client_id
-            )
-        ).one()
+    assessment = _grade_sitting(session, participant, rules, reading)
+    if not common.insert_once(session, reading):  # the same client_id won a race: answer as a repeat
+        existing = _by_client_id(session, participant.id, client_id)
+        assert existing is not None  # the conflicting row is committed
         return _repeat_bp(session, existing, measured_at, systolic, diastolic, pulse)
-    findings = list(assessment.findings)
-    advice_key = assessment.advice_key
-    if assessment.grade >= 2 and not assessment.repeat_requested:
-        # the new reading is flushed, so its sitting counts in the window
-        persistent = _persistent(session, participant, rules, max(now, measured_at))
-        if persistent is not None:
-            findings.append(persistent)
-            if common.level_rank(persistent.advice_key) < common.level_rank(advice_key):
-                advice_key = persistent.advice_key or advice_key
-    shown = common.advice(participant.language, advice_key)
-    reading.advice_shown = shown
+    findings, advice_key = _with_persistence(session, participant, rules, assessment, max(now, measured_at))
+    reading.advice_shown = common.advice(participant.language, advice_key)
     session.flush()
+    raised = _audit_and_alert(session, actor, participant, reading, findings, now)
+    return _bp_result(session, reading, True, raised)
+
+
+def _audit_and_alert(
+    session: Session,
+    actor: Actor,
+    participant: Participant,
+    reading: BpReading,
+    findings: list[Finding],
+    now: datetime,
+) -> list[Alert]:
+    """Audit the new reading, raise its findings and start the wait for the team each alert asks for."""
     audit.record(
         session,
         actor,
@@ -215,11 +198,62 @@ def record_bp_reading(
         participant_id=participant.id,
         site_id=participant.site_id,
     )
-    evidence_item = {"kind": "bp_reading", "reading_id": reading.id, "sitting_id": sitting}
-    raised = common.raise_all(session, participant, findings, evidence_item, [shown], now)
+    evidence_item = {"kind": "bp_reading", "reading_id": reading.id, "sitting_id": reading.sitting_id}
+    raised = common.raise_all(session, participant, findings, evidence_item, [reading.advice_shown], now)
     for alert in raised:
         team_waits.start_for(session, participant, alert, now)
-    return _bp_result(session, reading, True, raised)
+    return raised
+
+
+def _by_client_id(session: Session, participant_id: str, client_id: str) -> BpReading | None:
+    """The participant's reading sent under ``client_id`` (a phone's retry), if any."""
+    return session.scalars(
+        select(BpReading).where(BpReading.participant_id == participant_id, BpReading.client_id == client_id)
+    ).first()
+
+
+def _grade_sitting(
+    session: Session, participant: Participant, rules: BpRules, reading: BpReading
+) -> bp.SittingAssessment:
+    """Grade the reading's sitting on the mean of its readings so far; the reading keeps the grade."""
+    earlier = session.scalars(
+        select(BpReading).where(
+            BpReading.participant_id == participant.id, BpReading.sitting_id == reading.sitting_id
+        )
+    ).all()
+    sitting_readings = [
+        bp.Reading(r.measured_at, r.systolic, r.diastolic, r.pulse) for r in [*earlier, reading]
+    ]
+    assessment = bp.assess_sitting(
+        sitting_readings,
+        rules,
+        crisis_symptoms=_crisis_symptoms_today(session, participant, reading.measured_at),
+        baseline=baseline_of(participant),
+    )
+    reading.grade = assessment.grade
+    reading.repeat_requested = assessment.repeat_requested
+    reading.grading = assessment.grading
+    reading.advice_shown = common.advice(participant.language, assessment.advice_key)
+    return assessment
+
+
+def _with_persistence(
+    session: Session,
+    participant: Participant,
+    rules: BpRules,
+    assessment: bp.SittingAssessment,
+    until: datetime,
+) -> tuple[list[Finding], str | None]:
+    """The sitting's findings and advice, plus persistent hypertension once a confirmed grade 2+ repeats."""
+    findings, advice_key = list(assessment.findings), assessment.advice_key
+    if assessment.grade >= 2 and not assessment.repeat_requested:
+        # the new reading is flushed, so its sitting counts in the window
+        persistent = _persistent(session, participant, rules, until)
+        if persistent is not None:
+            findings.append(persistent)
+            if common.level_rank(persistent.advice_key) < common.level_rank(advice_key):
+                advice_key = persistent.advice_key or advice_key
+    return findings, advice_key
 
 
 def _repeat_bp(
