@@ -3,28 +3,23 @@ after resolution; the site's notices are queued in the same transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.domain.findings import make_finding
 from backend.models import Alert, Notification
-from backend.services import alerts
+from backend.services import alert_queue, alerts
+from backend.services.context import ServiceContext, attach
 from tests.services.conftest import NOW, Trial
 
 
 @pytest.fixture(autouse=True)
-def public_base_url() -> Iterator[None]:
-    """The one thing the alert notices still read from an app (the link in the e-mail): only that."""
-    app = Flask(__name__)
-    app.config["SETTINGS"] = SimpleNamespace(public_base_url="https://diary.example.org")
-    with app.app_context():
-        yield
+def public_base_url(session: Session) -> None:
+    """The link in the notice e-mail comes from the session's context (no app needed)."""
+    attach(session, ServiceContext(public_base_url="https://diary.example.org"))
 
 
 def _raise(session: Session, trial: Trial, rule: str, now=NOW):  # type: ignore[no-untyped-def]
@@ -47,7 +42,7 @@ def test_a_repeat_finding_is_added_to_the_open_alert(session: Session, trial: Tr
 
 def test_after_resolution_the_same_rule_opens_a_new_alert(session: Session, trial: Trial) -> None:
     first, _ = _raise(session, trial, "SYM-FEVER")
-    alerts.resolve(
+    alert_queue.resolve(
         session, trial.coordinator, first.id, note="called, paracetamol advised", now=NOW + timedelta(hours=1)
     )
     session.commit()
