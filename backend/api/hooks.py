@@ -35,7 +35,7 @@ def keep_changes_on_error() -> None:
 def _start_request():
     incoming = request.headers.get("X-Request-ID", "")
     g.request_id = incoming[:64] if incoming.isprintable() and incoming else secrets.token_hex(8)
-    g.service_context = service_context(current_app._get_current_object(), g.request_id)  # type: ignore[attr-defined]
+    g.service_context = service_context(current_app._get_current_object(), g.request_id)
     access.enforce()  # who is calling, before anything reads the body (401/403 before 422)
     return guard.check_request()
 
