@@ -1,11 +1,11 @@
 """The dosing diary: dose entries by the patient or the site (the day and calendar: ``patient_day``).
 
-Entries are upserted by local date with ``INSERT ... ON CONFLICT DO NOTHING`` followed by
-``SELECT ... FOR UPDATE`` of the row, so simultaneous identical PUTs (a phone retrying over a
-bad connection) converge on one row and one audit event, and different bodies for the same day
-serialize on the row lock. An identical repeat changes nothing; any other change needs a reason
-and leaves the old values in the audit trail. The window rules (on time, late, staff only),
-``taken_at`` sanity and deviation flags all come from :mod:`backend.domain.diary`.
+The rules of an entry live here: who may write which day, field rules, flags. Writing it (the
+locked upsert, its audit event, the prebuilt statements) is :mod:`backend.services.diary_store`,
+whose invariant is one row per day and one audit event per actual change. An identical repeat
+changes nothing; any other change needs a reason and leaves the old values in the audit trail.
+The window rules (on time, late, staff only), ``taken_at`` sanity and deviation flags all come
+from :mod:`backend.domain.diary`.
 """
 
 from __future__ import annotations
@@ -13,34 +13,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.db import insert_for, new_id
 from backend.domain import calendar, diary
 from backend.models import DoseLog, Participant
-from backend.services import audit
 from backend.services.actors import Actor
+from backend.services.diary_store import ENTRY_FIELDS, entry_on, write_entry
+from backend.services.diary_store import same_entry as _same
 from backend.services.errors import Forbidden, Invalid, NotFound
 from backend.services.plans import current_plan, protocol_of
 from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role
 
-# The statements on every diary request's path are built once: building a statement and its
-# cache key costs more than running it on this path (bench/diary_load.py).
-_ENTRY = select(DoseLog).where(
-    DoseLog.participant_id == bindparam("participant_id"), DoseLog.local_date == bindparam("day")
-)
-_ENTRY_LOCKED = _ENTRY.with_for_update().execution_options(populate_existing=True)
-
-
-def entry_on(session: Session, participant_id: str, d: date, *, lock: bool = False) -> DoseLog | None:
-    """The day's entry; with ``lock``, locked for this transaction (SQLite locks the database)."""
-    stmt = _ENTRY_LOCKED if lock else _ENTRY
-    return session.scalars(stmt, {"participant_id": participant_id, "day": d}).one_or_none()
-
-
 MAX_RANGE_DAYS = 400
-ENTRY_FIELDS = ("taken", "taken_at", "dose_mg", "vomited_after", "missed_reason", "note")
 LATE = "late"
 
 
@@ -85,11 +70,6 @@ def _normalise(entry: dict[str, Any]) -> dict[str, Any]:
     if values["dose_mg"] is not None:
         values["dose_mg"] = float(values["dose_mg"])
     return values
-
-
-def _same(log: DoseLog, values: dict[str, Any]) -> bool:
-    """True when the stored entry already says exactly this."""
-    return all(getattr(log, name) == values[name] for name in ENTRY_FIELDS)
 
 
 def _validate(
@@ -139,14 +119,7 @@ def _upsert(
     now: datetime,
     device_timezone: str | None = None,
 ) -> tuple[DoseLog, bool]:
-    """Create or change the day's entry; returns (entry, created)."""
-    plan = current_plan(session, participant)
-    deviations = list(diary.deviation_flags(calendar.day_info(plan, d), values["taken"], values["dose_mg"]))
-    notes = (
-        [diary.TAKEN_AFTER_MIDNIGHT]
-        if values["taken"] and diary.taken_after_midnight(d, values["taken_at"], participant.timezone)
-        else []
-    )
+    """Create or change the day's entry with its flags; returns (entry, created)."""
     stored = {
         **values,
         "entered_by": actor.id,
@@ -156,57 +129,40 @@ def _upsert(
         "source": source,
         "source_detail": source_detail,
         "is_late": is_late,
-        "is_deviation": bool(deviations),
-        "flags": ([LATE] if is_late else []) + deviations + notes,
+        **_flags(session, participant, d, values, is_late),
     }
-    log = entry_on(session, participant.id, d, lock=True)
-    created = False
-    if log is None:
-        # No row yet: insert, or, if a concurrent request inserted it first, wait for its commit
-        # (the unique index blocks us until then) and then lock and compare the row it wrote.
-        insert = (
-            insert_for(session)(DoseLog)
-            .values(id=new_id(), participant_id=participant.id, local_date=d, version=1, **stored)
-            .on_conflict_do_nothing(index_elements=["participant_id", "local_date"])
-            .returning(DoseLog)
-        )
-        log = session.scalars(insert).one_or_none()
-        created = log is not None
-        if log is None:
-            log = entry_on(session, participant.id, d, lock=True)
-    if log is None:  # pragma: no cover - the row exists once the conflicting insert committed
-        raise RuntimeError("dose log vanished during upsert")
-    common = {"participant_id": participant.id, "site_id": participant.site_id, "now": now}
-    if created:
-        audit.record(
-            session,
-            actor,
-            "dose_log.create",
-            "dose_log",
-            log.id,
-            after=audit.snapshot(log),
-            reason=reason if source == "site" else None,
-            **common,
-        )
-        return log, True
-    if _same(log, values):
-        return log, False
-    if not reason:
+
+    def refuse_change() -> None:
         raise Invalid(
             {reason_field: f"the entry for {d.isoformat()} exists; a reason is needed to change it"}
         )
-    # always a change (the entry differs), so always an audit event; one statement on PostgreSQL
-    audit.update_with_event(
+
+    return write_entry(
         session,
-        actor,
-        "dose_log.update",
-        "dose_log",
-        log,
-        {**stored, "version": log.version + 1},
+        participant,
+        d,
+        values,
+        stored,
+        actor=actor,
         reason=reason,
-        **common,
+        create_reason=reason if source == "site" else None,
+        refuse_change=refuse_change,
+        now=now,
     )
-    return log, False
+
+
+def _flags(
+    session: Session, participant: Participant, d: date, values: dict[str, Any], is_late: bool
+) -> dict[str, Any]:
+    """The entry's flags: late, deviations from the calendar (intake on a break day...), after midnight."""
+    plan = current_plan(session, participant)
+    deviations = list(diary.deviation_flags(calendar.day_info(plan, d), values["taken"], values["dose_mg"]))
+    notes = (
+        [diary.TAKEN_AFTER_MIDNIGHT]
+        if values["taken"] and diary.taken_after_midnight(d, values["taken_at"], participant.timezone)
+        else []
+    )
+    return {"is_deviation": bool(deviations), "flags": ([LATE] if is_late else []) + deviations + notes}
 
 
 def _check_date(participant: Participant, d: date, classification: str) -> None:
