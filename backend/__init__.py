@@ -15,6 +15,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend import api, cli, runtime, web
     from backend.api import guard, hooks
     from backend.db import db  # imported here: a package-level name `db` would shadow the module
+    from backend.services import plan_cache
 
     settings = Settings.from_env(dict(config.pop("ENV", {})) if config and "ENV" in config else None)
     app = Flask(__name__, instance_path=str(settings.instance_path))
@@ -31,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     db.init_app(app)
+    plan_cache.register_listeners()  # sessions that write plan rows skip the cache
     db.context_factory = partial(runtime.session_context, app)  # sessions opened without one
     hooks.init_app(app)
     api.init_app(app)

@@ -22,7 +22,8 @@ from backend.services.actors import Actor
 from backend.services.diary_store import ENTRY_FIELDS, entry_on, write_entry
 from backend.services.diary_store import same_entry as _same
 from backend.services.errors import Forbidden, Invalid, NotFound
-from backend.services.plans import current_plan, protocol_of
+from backend.services.plan_cache import current_plan
+from backend.services.plans import protocol_of
 from backend.services.scope import READ_ROLES, WRITE_ROLES, get_participant, require_role
 
 MAX_RANGE_DAYS = 400

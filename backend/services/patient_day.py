@@ -24,7 +24,8 @@ from backend.models import BpReading, DoseLog, Participant, Site
 from backend.services import team_waits, travel
 from backend.services.actors import Actor
 from backend.services.diary import check_range, entry_on, logs_between, me
-from backend.services.plans import current_plan, local_today, protocol_of
+from backend.services.plan_cache import current_plan
+from backend.services.plans import local_today, protocol_of
 
 # Built once, like the diary's statements: it is on the path of every app start.
 _BP_BETWEEN = (

@@ -4,18 +4,18 @@
 the pure :class:`~backend.domain.calendar.TreatmentPlan` every other feature (diary, adherence,
 scheduler) asks about dates; :func:`protocol_of` is the protocol version the participant was
 enrolled under. The site's actions that change these rows live in
-:mod:`backend.services.treatment`.
+:mod:`backend.services.treatment`; the per-process cache of the rows that requests read is
+:mod:`backend.services.plan_cache`.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from threading import Lock
 
-from sqlalchemy import Date, Float, Integer, Select, bindparam, cast, event, literal, null, select, union_all
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import Date, Float, Integer, Select, bindparam, cast, literal, null, select, union_all
+from sqlalchemy.orm import Session
 
 from backend.domain.calendar import CycleStart, DoseChangeRecord, HoldPeriod, TreatmentPlan, WaitPeriod
 from backend.domain.localtime import local_date
@@ -141,90 +141,6 @@ class LazyPlans(dict[str, TreatmentPlan]):
 def load_plan(session: Session, participant: Participant) -> TreatmentPlan:
     """The participant's treatment plan as recorded so far (confirmed cycles only)."""
     return load_plans(session, [participant])[participant.id]
-
-
-class PlanCache:
-    """Plan rows per process, by (participant id, plan token); least recently used out first.
-
-    ``participants.plan_token`` is renewed by database triggers on every write of a cycle, hold
-    or dose change (migration 0002), and by :mod:`backend.services.team_waits` on every write of
-    a wait-for-team state, so an entry whose token is no longer the participant's
-    current one is never asked for again and ages out. Thread-safe (gthread workers).
-    """
-
-    def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._rows: OrderedDict[tuple[str, str], PlanRows] = OrderedDict()
-        self._lock = Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: tuple[str, str]) -> PlanRows | None:
-        with self._lock:
-            rows = self._rows.get(key)
-            if rows is None:
-                self.misses += 1
-                return None
-            self._rows.move_to_end(key)
-            self.hits += 1
-            return rows
-
-    def put(self, key: tuple[str, str], rows: PlanRows) -> None:
-        with self._lock:
-            self._rows[key] = rows
-            self._rows.move_to_end(key)
-            while len(self._rows) > self.size:
-                self._rows.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._rows.clear()
-            self.hits = self.misses = 0
-
-
-PLAN_CACHE = PlanCache()
-
-
-_PLAN_MODELS = (Cycle, Hold, DoseChange, TeamWait)
-_PLAN_WRITTEN = "plan_rows_written"
-
-
-def _mark_plan_written(mapper, connection, target) -> None:  # type: ignore[no-untyped-def]
-    session = object_session(target)
-    if session is not None:
-        session.info[_PLAN_WRITTEN] = True
-
-
-for _model in _PLAN_MODELS:
-    for _event in ("after_insert", "after_update", "after_delete"):
-        event.listen(_model, _event, _mark_plan_written)
-
-
-def _plan_changed_here(session: Session) -> bool:
-    """True once this session has written, or holds unflushed changes to, any plan row."""
-    if session.info.get(_PLAN_WRITTEN):
-        return True
-    return any(isinstance(obj, _PLAN_MODELS) for obj in (*session.new, *session.dirty, *session.deleted))
-
-
-def current_plan(session: Session, participant: Participant) -> TreatmentPlan:
-    """:func:`load_plan` through the per-process :data:`PLAN_CACHE`: for requests that only read a plan.
-
-    The key is the ``plan_token`` the participant was read with. The diary and the patient's day
-    read the participant in the request's first query and never change a plan. A session that
-    has itself written cycles, holds or dose changes (its in-memory token would be the one from
-    before its own change) always loads the rows: the ORM's flush events mark such a session.
-    Rows read after the token are at least as new as the token says (a concurrent change
-    commits its rows and its new token together), so a cached entry is never older than its key.
-    """
-    if _plan_changed_here(session):
-        return load_plan(session, participant)
-    key = (participant.id, participant.plan_token)
-    rows = PLAN_CACHE.get(key)
-    if rows is None:
-        rows = _load_rows(session, [participant.id])[participant.id]
-        PLAN_CACHE.put(key, rows)
-    return _plan(participant, *rows)
 
 
 def local_today(participant: Participant, now: datetime) -> date:

@@ -38,7 +38,7 @@ from backend.domain.signing import SignatureStatus
 from backend.models import Alert, AuditEvent, BpReading, DoseLog, Participant, Signature, SymptomReport
 from backend.services import cycle_content
 from backend.services.actors import SYSTEM
-from backend.services.plans import current_plan
+from backend.services.plan_cache import current_plan
 
 # signed record entity -> (model, the attribute that dates it)
 SIGNED_RECORDS: dict[str, tuple[Any, str]] = {

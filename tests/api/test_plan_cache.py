@@ -1,6 +1,6 @@
 """The per-process plan cache: the patient's requests never see a plan older than the database's.
 
-The diary and the patient's day read the treatment plan through ``plans.PLAN_CACHE``, keyed by
+The diary and the patient's day read the treatment plan through ``plan_cache.PLAN_CACHE``, keyed by
 the participant's ``plan_token``, which database triggers renew on every write of a cycle, hold
 or dose change (migration 0002). These tests change plans through the site's API, through raw
 SQL that bypasses the services, and inside one session, and ask the patient's endpoints right
@@ -15,7 +15,7 @@ from sqlalchemy import text
 from backend.db import db
 from backend.domain.calendar import CycleStart
 from backend.models import Participant, StaffUser
-from backend.services import plans
+from backend.services import plan_cache
 from backend.services.auth import staff_actor
 from backend.services.treatment import add_hold
 from tests.helpers import at, patient, post, put
@@ -42,18 +42,18 @@ def sql(app, statement, **params):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    plans.PLAN_CACHE.clear()
+    plan_cache.clear()
     yield
-    plans.PLAN_CACHE.clear()
+    plan_cache.clear()
 
 
 def test_patient_sees_each_site_change_on_the_next_request(app, client, world):
     pid = patient(app, world, "t", c1d1=date(2026, 10, 1))
     with at("2026-10-05T03:00:00Z"):  # cycle 1 day 5 in Shanghai
         assert today(client, world)["phase"] == "dosing"
-        hits = plans.PLAN_CACHE.hits
+        hits = plan_cache.PLAN_CACHE.hits
         assert today(client, world)["expected_dose_mg"] == 8
-        assert plans.PLAN_CACHE.hits == hits + 1  # the second request was served from the cache
+        assert plan_cache.PLAN_CACHE.hits == hits + 1  # the second request was served from the cache
 
         hold = post(client, world, "t", "holds", start_date="2026-10-05", reason="grade 3 hypertension")
         assert hold.status_code == 201, hold.json
@@ -137,7 +137,7 @@ def test_a_session_that_changed_the_plan_reads_it_from_the_database(app, world):
     with app.test_request_context():
         investigator = staff_actor(db.session.get(StaffUser, world.staff["investigator_a"]))
         participant = db.session.get(Participant, pid)
-        assert plans.current_plan(db.session, participant).holds == ()  # cached under the old token
+        assert plan_cache.current_plan(db.session, participant).holds == ()  # cached under the old token
         add_hold(
             db.session,
             investigator,
@@ -148,12 +148,13 @@ def test_a_session_that_changed_the_plan_reads_it_from_the_database(app, world):
             now=datetime(2026, 10, 5, 3, tzinfo=UTC),
         )
         # the in-memory token is still the old one; the session knows it wrote a plan row
-        assert [h.start for h in plans.current_plan(db.session, participant).holds] == [date(2026, 10, 5)]
+        plan = plan_cache.current_plan(db.session, participant)
+        assert [h.start for h in plan.holds] == [date(2026, 10, 5)]
         db.session.rollback()
 
 
 def test_the_cache_is_bounded_and_drops_the_least_recently_used():
-    cache = plans.PlanCache(size=2)
+    cache = plan_cache.PlanCache(size=2)
     rows = ((CycleStart(1, date(2026, 10, 1)),), (), ())
     cache.put(("a", "1"), rows)
     cache.put(("b", "1"), rows)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.db import Database
 from backend.models import Participant
-from backend.services import participants, sites
+from backend.services import participants, plan_cache, sites
 from backend.services.actors import Actor
 from backend.services.auth import staff_actor
 
@@ -29,6 +29,7 @@ SYSTEM = Actor(kind="system", id="tests", label="tests", role="admin")
 @pytest.fixture
 def session(database_url: str) -> Iterator[Session]:
     """A session on this test's database (the caller commits, as a job or request would)."""
+    plan_cache.register_listeners()  # as create_app does: sessions that write plan rows skip the cache
     database = Database()
     database.configure(database_url)
     session = database.new_session()
