@@ -24,7 +24,7 @@ from backend.api.participants import ParticipantPatch
 from backend.api.schemas import AuditEventOut
 from backend.db import db
 from backend.domain.bp import DIASTOLIC_BOUNDS, PULSE_BOUNDS, SYSTOLIC_BOUNDS
-from backend.domain.data_queries import QueryStatus, QueryStep, TargetKind
+from backend.domain.data_queries import QueryStatus, QueryStep, TargetKind, may_answer
 from backend.domain.questionnaire import TEMPERATURE_BOUNDS_C
 from backend.models import DataQuery
 from backend.services import data_queries, query_views
@@ -295,7 +295,7 @@ class Answer(MethodView):
         actor = staff_actor()
         query = data_queries.get_query(db.session, actor, query_id)
         correction = (
-            _correction(query, body["correction"]) if data_queries.rules.may_answer(actor.role) else None
+            _correction(query, body["correction"]) if may_answer(actor.role) else None
         )
         query = data_queries.answer(
             db.session, actor, query_id, text=body["answer"], correction=correction, now=clock.now()

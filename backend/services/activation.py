@@ -8,8 +8,9 @@ and five wrong secrets lock the code (the counter lives in the database, not in 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from backend.models import ActivationCode, Device, Participant
@@ -137,7 +138,7 @@ def activate(
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
+    if cast("CursorResult[Any]", claimed).rowcount != 1:  # an UPDATE's result is a cursor's
         raise Unauthorized(
             "this activation code was already used or replaced: ask your site for a new one", reason=USED
         )

@@ -31,7 +31,9 @@ def _records(session: Session, ids: list[str]) -> dict[str, dict[date, DoseRecor
     return grouped
 
 
-def _report(participant: Participant, plan: TreatmentPlan, records: dict[date, DoseRecord], now: datetime):  # type: ignore[no-untyped-def]
+def _report(
+    participant: Participant, plan: TreatmentPlan, records: dict[date, DoseRecord], now: datetime
+) -> AdherenceReport:
     protocol = protocol_of(participant)
     return compute_adherence(
         plan, records, now, participant.timezone, protocol.entry, protocol.adherence_threshold_percent

@@ -48,7 +48,12 @@ def _record(
     now: datetime,
 ) -> None:
     """The step's audit event: the whole query when raised, the changed fields after that."""
-    common = {"now": now, "reason": reason, "participant_id": query.participant_id, "site_id": query.site_id}
+    common: dict[str, Any] = {
+        "now": now,
+        "reason": reason,
+        "participant_id": query.participant_id,
+        "site_id": query.site_id,
+    }
     action = f"data_query.{step}"
     if before is None:
         audit.record(session, actor, action, "data_query", query.id, after=audit.snapshot(query), **common)
@@ -73,8 +78,11 @@ def _check_target(session: Session, participant: Participant, target: Target, no
         return Target(kind, entry.id if entry else None, target.date, target.field)
     if kind is TargetKind.PARTICIPANT:
         return Target(kind, participant.id, None, target.field)
-    model = BpReading if kind is TargetKind.BP_READING else SymptomReport
-    row = session.get(model, target.id) if target.id else None
+    row: BpReading | SymptomReport | None = None
+    if target.id and kind is TargetKind.BP_READING:
+        row = session.get(BpReading, target.id)
+    elif target.id:
+        row = session.get(SymptomReport, target.id)
     if row is None or row.participant_id != participant.id:
         raise Invalid({"target_id": f"no such {kind.replace('_', ' ')} of this participant"})
     return Target(kind, row.id, None, target.field)

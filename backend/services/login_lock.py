@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from backend.models import StaffUser
@@ -63,11 +64,12 @@ def record_failure(session: Session, user: StaffUser, now: datetime) -> None:
     if count < MAX_FAILED_LOGINS:
         return
     until = now + LOCK_DURATION
-    locked = session.execute(
+    result = session.execute(
         update(StaffUser)
         .where(StaffUser.id == user.id, StaffUser.login_locked_until.is_(None))
         .values(login_locked_until=until)
-    ).rowcount
+    )
+    locked = cast("CursorResult[Any]", result).rowcount  # an UPDATE's result is a cursor's
     if locked:  # only the request that set the lock records it
         audit.record(
             session,

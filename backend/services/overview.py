@@ -105,7 +105,9 @@ def _recent_logs(
     return {(log.participant_id, log.local_date): log for log in session.scalars(stmt)}
 
 
-def _status(participant: Participant, plan: Any, day: date, logs: dict, now: datetime) -> tuple[Any, str]:
+def _status(
+    participant: Participant, plan: Any, day: date, logs: dict[tuple[str, date], Any], now: datetime
+) -> tuple[Any, str]:
     """A day's calendar info and status: on a dosing day the entry's (taken, pending, not_reported,
     ...), otherwise the phase (break, hold, awaiting_cycle, off_treatment)."""
     info = day_info(plan, day)
@@ -117,7 +119,9 @@ def _status(participant: Participant, plan: Any, day: date, logs: dict, now: dat
     return info, day_status(info, log, participant, now)
 
 
-def _today(participant: Participant, plan: Any, logs: dict, now: datetime) -> dict[str, Any]:
+def _today(
+    participant: Participant, plan: Any, logs: dict[tuple[str, date], Any], now: datetime
+) -> dict[str, Any]:
     """Today's line, with yesterday's status: a dose not reported yesterday is what a coordinator
     calls about this morning, while today's own entry is still pending all day."""
     today = local_today(participant, now)

@@ -196,7 +196,11 @@ def _cycle_dosing_days(plan: TreatmentPlan, day: DayInfo) -> int | None:
     days = (
         calendar.day_info(plan, start + timedelta(days=i)) for i in range(plan.treatment.cycle_length_days)
     )
-    dosing = [d.cycle_day for d in days if d.cycle == day.cycle and d.phase == calendar.DOSING]
+    dosing = [
+        d.cycle_day
+        for d in days
+        if d.cycle == day.cycle and d.phase == calendar.DOSING and d.cycle_day is not None
+    ]
     return max(dosing, default=None)
 
 

@@ -120,7 +120,9 @@ def _check_counts(participant: Participant, values: dict[str, Any], now: datetim
         raise Invalid({"tablets_returned": f"more than the {values['tablets_dispensed']} tablets dispensed"})
 
 
-def _check_no_overlap(session: Session, participant: Participant, row_id: str | None, values: dict) -> None:
+def _check_no_overlap(
+    session: Session, participant: Participant, row_id: str | None, values: dict[str, Any]
+) -> None:
     """Supplies follow each other: every other supply is returned by this one's dispensing date,
     or dispensed on or after this one's return."""
     start, end = values["dispensed_on"], values["returned_on"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -20,8 +21,12 @@ from backend.services.scope import READ_ROLES, get_participant, get_site, requir
 
 
 def _scoped(
-    session: Session, actor: Actor, stmt: Select, site_id: str | None, participant_id: str | None
-) -> Select:
+    session: Session,
+    actor: Actor,
+    stmt: Select[*tuple[Any, ...]],
+    site_id: str | None,
+    participant_id: str | None,
+) -> Select[*tuple[Any, ...]]:
     """``stmt`` over data_queries restricted to the caller's scope and the filters (404 outside it)."""
     require_role(actor, READ_ROLES)
     if not actor.sees_all_sites:

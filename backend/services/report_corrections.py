@@ -80,7 +80,7 @@ def correct_bp_reading(
     for name, value in values.items():
         setattr(reading, name, value)
     reading.version = (reading.version or 1) + 1
-    common = {"now": now, "participant_id": participant.id, "site_id": participant.site_id}
+    common: dict[str, Any] = {"now": now, "participant_id": participant.id, "site_id": participant.site_id}
     event = audit.record_change(
         session,
         actor,

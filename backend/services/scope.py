@@ -6,6 +6,8 @@ never leaks; a role that may not do something at all raises :class:`Forbidden`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
@@ -26,7 +28,7 @@ def require_role(actor: Actor, roles: tuple[str, ...]) -> None:
         raise Forbidden("your role may not do this")
 
 
-def scope_participants(stmt: Select, actor: Actor) -> Select:
+def scope_participants(stmt: Select[Any], actor: Actor) -> Select[Any]:
     """Restrict a participant query to what ``actor`` may see."""
     if actor.kind == "device":
         return stmt.where(Participant.id == actor.participant_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,7 +16,7 @@ from backend.services import activation, participants, sites
 from backend.services.actors import SYSTEM
 from backend.services.auth import staff_actor
 
-DEMO_SITE = {
+DEMO_SITE: dict[str, Any] = {
     "name": "Demo Hospital (Shenyang)",
     "code": "DEMO",
     "timezone": "Asia/Shanghai",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -93,7 +94,7 @@ def check_password(session: Session, actor: Actor, password: str, *, now: dateti
         return user
     after = signing.after_wrong_password(state, now)
     user.signing_wrong_passwords, user.signing_locked_until = after.wrong_passwords, after.locked_until
-    common = {"now": now, "site_id": user.site_id}
+    common: dict[str, Any] = {"now": now, "site_id": user.site_id}
     audit.record(
         session,
         actor,

@@ -232,7 +232,7 @@ def dose_overrides(participant: Participant, plan: TreatmentPlan, d: date) -> da
                 DoseLog.taken_at.is_not(None),
             )
         )
-        taken = {day: at for day, at in rows}
+        taken = {day: at for day, at in rows if at is not None}  # (the query's condition too)
     starts = {first: participant.zone_change_at} if participant.zone_change_at is not None else {}
     due = travel.dose_instants(
         prescribed,

@@ -171,7 +171,7 @@ def simple_observation(
     record_id: str,
     at: datetime,
     code: tuple[str, str],
-    quantity: dict,
+    quantity: dict[str, Any],
     patient_id: str,
 ) -> dict[str, Any]:
     """A single-value vital sign: pulse (8867-4) or body temperature (8310-5)."""

@@ -66,7 +66,7 @@ def _instant_bounds(filters: ExportFilters) -> tuple[datetime | None, datetime |
     return low, high
 
 
-def _grouped(session: Session, stmt: Select) -> dict[str, list[Row[Any]]]:
+def _grouped(session: Session, stmt: Select[*tuple[Any, ...]]) -> dict[str, list[Row[Any]]]:
     """Rows of ``stmt`` (which has a ``participant_id`` column) by participant, read in chunks."""
     grouped: dict[str, list[Row[Any]]] = defaultdict(list)
     for row in session.execute(stmt.execution_options(yield_per=YIELD_PER)):
@@ -74,7 +74,9 @@ def _grouped(session: Session, stmt: Select) -> dict[str, list[Row[Any]]]:
     return grouped
 
 
-def _timed(session: Session, table: Any, column: Any, ids: list[str], filters: ExportFilters) -> dict:
+def _timed(
+    session: Session, table: Any, column: Any, ids: list[str], filters: ExportFilters
+) -> dict[str, Any]:
     """Rows of a table whose instant ``column`` may fall in the range, by participant."""
     stmt = select(*table.c).where(table.c.participant_id.in_(ids))
     low, high = _instant_bounds(filters)
@@ -92,7 +94,7 @@ def _in_range(rows: Iterable[Row[Any]], attr: str, tz: str, filters: ExportFilte
     return [row for row in rows if filters.covers(local_date(getattr(row, attr), tz))]
 
 
-def _dose_logs(session: Session, ids: list[str], filters: ExportFilters) -> dict:
+def _dose_logs(session: Session, ids: list[str], filters: ExportFilters) -> dict[str, Any]:
     table = DoseLog.__table__
     stmt = select(*table.c).where(table.c.participant_id.in_(ids))
     if filters.start is not None:
@@ -102,7 +104,7 @@ def _dose_logs(session: Session, ids: list[str], filters: ExportFilters) -> dict
     return _grouped(session, stmt.order_by(table.c.participant_id, table.c.local_date))
 
 
-def _alerts(session: Session, ids: list[str], filters: ExportFilters) -> dict:
+def _alerts(session: Session, ids: list[str], filters: ExportFilters) -> dict[str, Any]:
     """Alerts with the names of the staff who acknowledged or resolved them."""
     acked = StaffUser.__table__.alias("acked")
     resolved = StaffUser.__table__.alias("resolved")
@@ -125,7 +127,7 @@ def _alerts(session: Session, ids: list[str], filters: ExportFilters) -> dict:
     return _grouped(session, stmt.order_by(table.c.participant_id, table.c.opened_at, table.c.id))
 
 
-def _signatures(session: Session, ids: list[str], filters: ExportFilters) -> dict:
+def _signatures(session: Session, ids: list[str], filters: ExportFilters) -> dict[str, Any]:
     """Signatures of cycles that overlap the range, with the action of the change that invalidated one."""
     table, events = Signature.__table__, AuditEvent.__table__
     stmt = (
@@ -141,7 +143,7 @@ def _signatures(session: Session, ids: list[str], filters: ExportFilters) -> dic
     return _grouped(session, stmt.order_by(*order))
 
 
-def _queries(session: Session, ids: list[str], filters: ExportFilters) -> dict:
+def _queries(session: Session, ids: list[str], filters: ExportFilters) -> dict[str, Any]:
     """Data queries with the names of the staff who raised, answered and closed them."""
     table = DataQuery.__table__
     names = {role: StaffUser.__table__.alias(role) for role in ("raised", "answered", "closed")}
@@ -157,7 +159,7 @@ def _queries(session: Session, ids: list[str], filters: ExportFilters) -> dict:
     return _grouped(session, stmt.order_by(table.c.participant_id, table.c.raised_at, table.c.id))
 
 
-def _dispensings(session: Session, ids: list[str]) -> dict:
+def _dispensings(session: Session, ids: list[str]) -> dict[str, Any]:
     """Dispensings (drug accountability); the DA rows filter by their own dates."""
     table = Dispensing.__table__
     stmt = select(*table.c).where(table.c.participant_id.in_(ids))
