@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.domain.findings import Finding
 from backend.domain.localtime import day_bounds, local_date
 from backend.domain.protocol import get_protocol
 from backend.domain.questionnaire import Questionnaire, answer_errors, load_questionnaire
@@ -69,11 +70,7 @@ def record_symptom_report(
     day (2 days of diarrhoea). Same ``client_id`` again: the first result, nothing new written.
     """
     participant = get_participant(session, actor, actor.participant_id or "")
-    existing = session.scalars(
-        select(SymptomReport).where(
-            SymptomReport.participant_id == participant.id, SymptomReport.client_id == client_id
-        )
-    ).first()
+    existing = _by_client_id(session, participant.id, client_id)
     if existing is not None:
         return _repeat_symptoms(session, existing, answers, temperature_c)
     questionnaire = questionnaire_for(participant)
@@ -82,24 +79,10 @@ def record_symptom_report(
         raise Invalid(errors)
     reported_at = reported_at or now
     common.check_instant("reported_at", reported_at, now)
-
-    base = select(SymptomReport).where(SymptomReport.participant_id == participant.id)
-    previous = session.scalars(
-        base.where(SymptomReport.reported_at < reported_at)
-        .order_by(SymptomReport.reported_at.desc())
-        .limit(1)
-    ).first()
-    day = local_date(reported_at, participant.timezone)
-    start, end = day_bounds(day - timedelta(days=1), participant.timezone)
-    recent = session.scalars(
-        base.where(SymptomReport.reported_at >= start, SymptomReport.reported_at < end).order_by(
-            SymptomReport.reported_at.desc()
-        )
-    ).all()
-    rules = get_protocol(participant.protocol_ref).symptoms
+    previous, recent = _earlier_reports(session, participant, reported_at)
     assessment = evaluate_report(
         questionnaire,
-        rules,
+        get_protocol(participant.protocol_ref).symptoms,
         dict(answers),
         temperature_c,
         valid_answers(questionnaire, previous.answers) if previous is not None else None,
@@ -116,13 +99,23 @@ def record_symptom_report(
         advice_shown=shown,
         received_at=now,
     )
-    if not common.insert_once(session, report):
-        existing = session.scalars(
-            select(SymptomReport).where(
-                SymptomReport.participant_id == participant.id, SymptomReport.client_id == client_id
-            )
-        ).one()
+    if not common.insert_once(session, report):  # the same client_id won a race: answer as a repeat
+        existing = _by_client_id(session, participant.id, client_id)
+        assert existing is not None  # the conflicting row is committed
         return _repeat_symptoms(session, existing, answers, temperature_c)
+    raised = _audit_and_alert(session, actor, participant, report, assessment.findings, now)
+    return SymptomResult(report=report, advice=shown, alerts=raised, created=True)
+
+
+def _audit_and_alert(
+    session: Session,
+    actor: Actor,
+    participant: Participant,
+    report: SymptomReport,
+    findings: list[Finding],
+    now: datetime,
+) -> list[Alert]:
+    """Audit the new report and raise its findings, each with the report as evidence."""
     audit.record(
         session,
         actor,
@@ -134,9 +127,8 @@ def record_symptom_report(
         participant_id=participant.id,
         site_id=participant.site_id,
     )
-    evidence_item = {"kind": "symptom_report", "report_id": report.id, "reported_at": reported_at}
-    raised = common.raise_all(session, participant, assessment.findings, evidence_item, shown, now)
-    return SymptomResult(report=report, advice=shown, alerts=raised, created=True)
+    evidence_item = {"kind": "symptom_report", "report_id": report.id, "reported_at": report.reported_at}
+    return common.raise_all(session, participant, findings, evidence_item, report.advice_shown, now)
 
 
 def _repeat_symptoms(
@@ -173,3 +165,29 @@ def list_symptom_reports(
     return keyset_page(
         session, stmt, REPORT_ORDER, lambda r: (r.reported_at, r.received_at, r.id), after=after, limit=limit
     )
+
+
+def _by_client_id(session: Session, participant_id: str, client_id: str) -> SymptomReport | None:
+    """The participant's report sent under ``client_id`` (a phone's retry), if any."""
+    return session.scalars(
+        select(SymptomReport).where(
+            SymptomReport.participant_id == participant_id, SymptomReport.client_id == client_id
+        )
+    ).first()
+
+
+def _earlier_reports(
+    session: Session, participant: Participant, reported_at: datetime
+) -> tuple[SymptomReport | None, list[SymptomReport]]:
+    """What the rules compare with: the report before this one, and those of the previous local day."""
+    base = select(SymptomReport).where(SymptomReport.participant_id == participant.id)
+    newest_first = SymptomReport.reported_at.desc()
+    previous = session.scalars(
+        base.where(SymptomReport.reported_at < reported_at).order_by(newest_first).limit(1)
+    ).first()
+    day = local_date(reported_at, participant.timezone)
+    start, end = day_bounds(day - timedelta(days=1), participant.timezone)
+    recent = session.scalars(
+        base.where(SymptomReport.reported_at >= start, SymptomReport.reported_at < end).order_by(newest_first)
+    ).all()
+    return previous, list(recent)
