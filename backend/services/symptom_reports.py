@@ -103,7 +103,7 @@ def record_symptom_report(
         existing = _by_client_id(session, participant.id, client_id)
         assert existing is not None  # the conflicting row is committed
         return _repeat_symptoms(session, existing, answers, temperature_c)
-    raised = _audit_and_alert(session, actor, participant, report, assessment.findings, now)
+    raised = _audit_and_alert(session, actor, participant, report, assessment.findings, shown, now)
     return SymptomResult(report=report, advice=shown, alerts=raised, created=True)
 
 
@@ -113,9 +113,10 @@ def _audit_and_alert(
     participant: Participant,
     report: SymptomReport,
     findings: list[Finding],
+    shown: list[dict[str, str]],
     now: datetime,
 ) -> list[Alert]:
-    """Audit the new report and raise its findings, each with the report as evidence."""
+    """Audit the new report and raise its findings, each with the report and the advice shown."""
     audit.record(
         session,
         actor,
@@ -128,7 +129,7 @@ def _audit_and_alert(
         site_id=participant.site_id,
     )
     evidence_item = {"kind": "symptom_report", "report_id": report.id, "reported_at": report.reported_at}
-    return common.raise_all(session, participant, findings, evidence_item, report.advice_shown, now)
+    return common.raise_all(session, participant, findings, evidence_item, shown, now)
 
 
 def _repeat_symptoms(
