@@ -10,9 +10,9 @@ e-mail; the push payload stays free of it like every other push. Two scheduler j
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from backend.db import UTCDateTime
@@ -201,11 +201,12 @@ def escalate(session: Session, now: datetime) -> int:
         minutes = protocol_of(participant).alerts.urgent_escalation_minutes if participant else 60
         if alert.opened_at > now - timedelta(minutes=minutes):
             continue
-        won = session.execute(
+        result = session.execute(
             update(Alert)
             .where(and_(Alert.id == alert.id, Alert.escalated_at.is_(None)))
             .values(escalated_at=now)
-        ).rowcount
+        )
+        won = cast("CursorResult[Any]", result).rowcount  # an UPDATE's result is a cursor's
         if won:
             count += enqueue_alert_notices(session, alert, now, escalation=True)
     return count

@@ -6,9 +6,9 @@ import json
 from collections.abc import Sequence
 from datetime import date, datetime, time
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, inspect, select
+from sqlalchemy import CursorResult, Table, bindparam, inspect, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -173,7 +173,7 @@ def record_change(
 
 # --- a change and its event in one statement --------------------------------------------------
 
-_EVENTS = AuditEvent.__table__
+_EVENTS = cast(Table, AuditEvent.__table__)
 _EVENT_COLUMNS = tuple(c.name for c in _EVENTS.columns if c.name != "id")
 
 
@@ -244,7 +244,8 @@ def update_with_event(
         **{f"new_{key}": value for key, value in values.items()},
         **{f"event_{name}": value for name, value in event.items()},
     }
-    if session.execute(statements[0], params).rowcount != 1:  # pragma: no cover - caller holds the lock
+    result = cast("CursorResult[Any]", session.execute(statements[0], params))  # an UPDATE: a cursor's result
+    if result.rowcount != 1:  # pragma: no cover - caller holds the lock
         raise RuntimeError(f"{entity} {obj.id} was not written")
     for statement in statements[1:]:  # SQLite: the event after the row
         session.execute(statement, params)

@@ -52,4 +52,5 @@ def attach(session: Session, context: ServiceContext | None) -> Session:
 
 def context_of(session: Session) -> ServiceContext:
     """The context ``session`` was opened with, or :data:`DEFAULT`."""
-    return session.info.get(KEY, DEFAULT)
+    context: ServiceContext = session.info.get(KEY, DEFAULT)
+    return context

@@ -9,6 +9,7 @@ raises the same alert twice; the alert itself goes through the alerts service (e
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,7 +27,9 @@ from backend.services.plans import LazyPlans, protocol_of
 BATCH = 2000  # participants per check and tick; the rest are checked in the next ticks
 
 
-def _raise(session: Session, participant: Participant, rule_id: str, evidence: dict, now: datetime) -> Alert:
+def _raise(
+    session: Session, participant: Participant, rule_id: str, evidence: dict[str, Any], now: datetime
+) -> Alert:
     """Raise a finding through the alerts service (one open alert per participant, rule and episode)."""
     from backend.services.alerts import raise_finding
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hmac
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from backend.models import DeliveryAttempt, Notification, PushSubscription, Reminder, StaffUser
@@ -209,12 +209,13 @@ def record_receipt(
         raise NotFound("notification not found")
     column = getattr(Notification, RECEIPT_COLUMNS[event])
     values: dict[str, Any] = {RECEIPT_COLUMNS[event]: now}
-    changed = session.execute(
+    result = session.execute(
         update(Notification)
         .where(Notification.id == notice.id, column.is_(None))
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    changed = cast("CursorResult[Any]", result).rowcount  # an UPDATE's result is a cursor's
     if event == "clicked":  # a click implies it was shown (some browsers skip the shown report)
         session.execute(
             update(Notification)

@@ -6,13 +6,13 @@ import os
 import socket
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, bindparam, func, select, text, update
+from sqlalchemy import CursorResult, Engine, Result, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from backend.db import UTCDateTime
@@ -55,9 +55,14 @@ _BEAT = (
 )
 
 
+def _rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE matched (its result is a cursor's)."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
 def heartbeat(session: Session, now: datetime) -> int:
     """The last job of a tick: record that a sweep finished (``/readyz`` wants one younger than 2 minutes)."""
-    moved = session.execute(_BEAT, {"now": now, "holder": holder()}).rowcount
+    moved = _rowcount(session.execute(_BEAT, {"now": now, "holder": holder()}))
     if not moved and session.get(SchedulerHeartbeat, HEARTBEAT) is None:
         session.add(SchedulerHeartbeat(name=HEARTBEAT, beat_at=now, holder=holder()))
     return 1
