@@ -433,6 +433,9 @@ def test_response_times_per_severity_with_the_targets_for_a_chosen_period(
     )
     # Other targets, chosen on the screen and kept in the URL: urgent within 2 h, both met.
     page.goto("/site/#metrics")
+    # The previous period's form and table stay on the page until the new route has drawn its
+    # own form: wait for the default period, or the panel opened below is replaced (closed).
+    expect(page.locator("#metrics-period input[name=from]")).not_to_have_value("2026-10-01")
     expect(page.locator("table.metrics")).to_be_visible()
     page.locator("#metrics-period details summary").click()
     page.locator("#metrics-period input[name=urgent_ack_minutes]").fill("0")
