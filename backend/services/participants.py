@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from backend.domain import bp
 from backend.domain.localtime import local_date
-from backend.domain.protocol import get_protocol
+from backend.domain.protocol import Treatment, get_protocol
 from backend.models import Cycle, Participant, ParticipantStatus, Site
 from backend.services import audit
 from backend.services.actors import Actor
@@ -77,10 +77,7 @@ def enrol(
         raise Invalid({"site_id": "no such site, or not yours"})
     protocol = get_protocol(protocol_ref)
     check_date_window(protocol.treatment, local_date(now, timezone), c1d1, "c1d1")
-    dose = protocol.treatment.default_dose_mg if dose_mg is None else float(dose_mg)
-    if dose not in protocol.treatment.allowed_dose_mg:
-        allowed = ", ".join(f"{d:g}" for d in protocol.treatment.allowed_dose_mg)
-        raise Invalid({"dose_mg": f"must be one of the protocol's dose levels: {allowed} mg"})
+    dose = _starting_dose(protocol.treatment, dose_mg)
     duplicate = select(Participant).where(Participant.site_id == site_id, Participant.study_id == study_id)
     taken = f"study id {study_id} is already enrolled at this site"
     if session.scalar(duplicate) is not None:
@@ -102,11 +99,26 @@ def enrol(
         updated_at=now,
     )
     add_unique(session, participant, field="study_id", message=taken)  # the same enrolment twice at once
+    _confirm_first_cycle(session, actor, participant, now)
+    return participant
+
+
+def _starting_dose(treatment: Treatment, dose_mg: float | None) -> float:
+    """The dose the participant starts on: the protocol's default, or a level the protocol allows."""
+    dose = treatment.default_dose_mg if dose_mg is None else float(dose_mg)
+    if dose not in treatment.allowed_dose_mg:
+        allowed = ", ".join(f"{d:g}" for d in treatment.allowed_dose_mg)
+        raise Invalid({"dose_mg": f"must be one of the protocol's dose levels: {allowed} mg"})
+    return dose
+
+
+def _confirm_first_cycle(session: Session, actor: Actor, participant: Participant, now: datetime) -> None:
+    """Cycle 1 is confirmed at enrolment (day 1 = C1D1); the enrolment and the cycle are each audited."""
     cycle = Cycle(
         participant_id=participant.id,
         number=1,
-        planned_start=c1d1,
-        confirmed_start=c1d1,
+        planned_start=participant.c1d1,
+        confirmed_start=participant.c1d1,
         confirmed_by=actor.id,
         confirmed_at=now,
     )
@@ -121,7 +133,7 @@ def enrol(
         now=now,
         after=audit.snapshot(participant),
         participant_id=participant.id,
-        site_id=site_id,
+        site_id=participant.site_id,
     )
     audit.record(
         session,
@@ -132,10 +144,9 @@ def enrol(
         now=now,
         after=audit.snapshot(cycle),
         participant_id=participant.id,
-        site_id=site_id,
+        site_id=participant.site_id,
         reason="cycle 1 day 1 given at enrolment",
     )
-    return participant
 
 
 PARTICIPANT_ORDER = (Order(Participant.study_id), Order(Participant.id))
