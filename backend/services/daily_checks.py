@@ -8,6 +8,7 @@ raises the same alert twice; the alert itself goes through the alerts service (e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -96,7 +97,7 @@ def _missed(session: Session, participant: Participant, plan: TreatmentPlan, day
     return 1
 
 
-def _marker(session: Session, kind: str, now: datetime):  # type: ignore[no-untyped-def]
+def _marker(session: Session, kind: str, now: datetime) -> Callable[[Participant], None]:
     """After a participant's check failed: mark the local day done, so it is not retried every tick."""
 
     def mark(participant: Participant) -> None:

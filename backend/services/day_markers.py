@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, and_, case, select
+from sqlalchemy import Case, Engine, and_, case, select
 from sqlalchemy.orm import Session
 
 from backend.db import insert_for, new_id
@@ -48,7 +49,7 @@ def add_marker(
     return session.execute(stmt).first() is not None
 
 
-def local_date_case(zones: Iterable[str], now: datetime):  # type: ignore[no-untyped-def]
+def local_date_case(zones: Iterable[str], now: datetime) -> Case[Any]:
     """A SQL expression giving each participant's local date at ``now`` (one WHEN per zone)."""
     whens = [(Participant.timezone == tz, local_date(now, tz)) for tz in zones]
     return case(*whens, else_=None)

@@ -70,7 +70,7 @@ def _summary(minutes: list[float]) -> dict[str, Any]:
     return {
         "count": len(minutes),
         "median_minutes": round(statistics.median(minutes), 1) if minutes else None,
-        "p90_minutes": round(_p90(minutes), 1) if minutes else None,  # type: ignore[arg-type]
+        "p90_minutes": round(p90, 1) if (p90 := _p90(minutes)) is not None else None,
     }
 
 

@@ -13,7 +13,7 @@ from backend.domain.localtime import local_date
 from backend.models import Participant, Site, StaffUser
 from backend.security import hash_password
 from backend.services import activation, participants, sites
-from backend.services.actors import SYSTEM
+from backend.services.actors import SYSTEM, Actor
 from backend.services.auth import staff_actor
 
 DEMO_SITE: dict[str, Any] = {
@@ -90,8 +90,6 @@ def seed_demo(session: Session, *, pepper: str, now: datetime) -> list[str]:
     return lines
 
 
-def _admin(session: Session, now: datetime):  # type: ignore[no-untyped-def]
+def _admin(session: Session, now: datetime) -> Actor:
     """A system admin actor for creating the demo site."""
-    from backend.services.actors import Actor
-
     return Actor(kind="system", id="seed-demo", label="seed-demo", role="admin")

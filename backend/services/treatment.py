@@ -9,6 +9,7 @@ Holds, dose changes and discontinuation are the investigator's (PRODUCT.md, "Who
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,7 +92,9 @@ def in_window(participant: Participant, now: datetime, **dates: date | None) -> 
             check_date_window(treatment, today, value, field)
 
 
-def record_row(session: Session, actor: Actor, action: str, row, participant: Participant, **kw) -> None:  # type: ignore[no-untyped-def]
+def record_row(
+    session: Session, actor: Actor, action: str, row: Any, participant: Participant, **kw: Any
+) -> None:
     """One audit event for a treatment row; the entity is the action's prefix (cycle, hold, ...)."""
     audit.record(
         session,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from typing import Any
 
 from backend.services.exports.datasets import Column, Dataset, DataType, Row, epoch, number
 from backend.services.exports.scope import ExportFilters
@@ -42,7 +43,7 @@ COLUMNS = (
 TESTS = {"DISPAMT": "Dispensed Amount", "RETAMT": "Returned Amount"}
 
 
-def _assessments(row) -> Iterator[tuple[str, date, int]]:  # type: ignore[no-untyped-def]
+def _assessments(row: Any) -> Iterator[tuple[str, date, int]]:
     yield "DISPAMT", row.dispensed_on, row.tablets_dispensed
     if row.returned_on is not None and row.tablets_returned is not None:
         yield "RETAMT", row.returned_on, row.tablets_returned
