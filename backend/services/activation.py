@@ -100,48 +100,9 @@ def activate(
     participant = session.get(Participant, row.participant_id)
     if participant is None:
         raise NotFound("participant not found")
-    system = Actor(kind="system", id="activation", label="activation")
     if token_digest(pepper, secret) != row.secret_hash:
-        session.execute(
-            update(ActivationCode)
-            .where(ActivationCode.id == row.id)
-            .values(failed_attempts=ActivationCode.failed_attempts + 1)
-        )
-        session.refresh(row)
-        if row.failed_attempts >= MAX_FAILED_ATTEMPTS and row.locked_at is None:
-            row.locked_at = now
-            audit.record(
-                session,
-                system,
-                "activation_code.lock",
-                "activation_code",
-                row.id,
-                now=now,
-                participant_id=participant.id,
-                site_id=participant.site_id,
-                reason=f"{row.failed_attempts} wrong tries",
-            )
-        session.flush()
-        if row.locked_at is not None:  # this was the last allowed try: say so now, not next time
-            raise Unauthorized(LOCKED_MESSAGE, reason=LOCKED)
-        raise Unauthorized("this activation code is not valid", reason=WRONG)
-    # Conditional update, checked by its row count: of two activations with the same code at
-    # once, only the one whose UPDATE still finds the code unused gets a token.
-    claimed = session.execute(
-        update(ActivationCode)
-        .where(
-            ActivationCode.id == row.id,
-            ActivationCode.used_at.is_(None),
-            ActivationCode.revoked_at.is_(None),
-            ActivationCode.locked_at.is_(None),
-        )
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if cast("CursorResult[Any]", claimed).rowcount != 1:  # an UPDATE's result is a cursor's
-        raise Unauthorized(
-            "this activation code was already used or replaced: ask your site for a new one", reason=USED
-        )
+        _count_wrong_try(session, row, participant, now)  # raises
+    _claim_code(session, row, now)
     token = new_token(DEVICE_TOKEN_PREFIX)
     device = Device(
         participant_id=participant.id,
@@ -200,3 +161,53 @@ def revoke_device(
             site_id=participant.site_id,
         )
     return device
+
+
+def _count_wrong_try(session: Session, row: ActivationCode, participant: Participant, now: datetime) -> None:
+    """Count a wrong secret against the code (kept although the answer is 401); lock it at the limit."""
+    session.execute(
+        update(ActivationCode)
+        .where(ActivationCode.id == row.id)
+        .values(failed_attempts=ActivationCode.failed_attempts + 1)
+    )
+    session.refresh(row)
+    if row.failed_attempts >= MAX_FAILED_ATTEMPTS and row.locked_at is None:
+        row.locked_at = now
+        audit.record(
+            session,
+            Actor(kind="system", id="activation", label="activation"),
+            "activation_code.lock",
+            "activation_code",
+            row.id,
+            now=now,
+            participant_id=participant.id,
+            site_id=participant.site_id,
+            reason=f"{row.failed_attempts} wrong tries",
+        )
+    session.flush()
+    if row.locked_at is not None:  # this was the last allowed try: say so now, not next time
+        raise Unauthorized(LOCKED_MESSAGE, reason=LOCKED)
+    raise Unauthorized("this activation code is not valid", reason=WRONG)
+
+
+def _claim_code(session: Session, row: ActivationCode, now: datetime) -> None:
+    """Mark the code used, or answer USED if a concurrent activation claimed it first.
+
+    A conditional update, checked by its row count: of two activations with the same code at
+    once, only the one whose UPDATE still finds the code unused gets a token.
+    """
+    claimed = session.execute(
+        update(ActivationCode)
+        .where(
+            ActivationCode.id == row.id,
+            ActivationCode.used_at.is_(None),
+            ActivationCode.revoked_at.is_(None),
+            ActivationCode.locked_at.is_(None),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if cast("CursorResult[Any]", claimed).rowcount != 1:  # an UPDATE's result is a cursor's
+        raise Unauthorized(
+            "this activation code was already used or replaced: ask your site for a new one", reason=USED
+        )
