@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from backend.domain import data_queries as rules
 from backend.domain.data_queries import QueryStatus, QueryStep, TargetKind
 from backend.models import BpReading, DataQuery, Participant, SymptomReport
-from backend.services import audit, diary, query_corrections
+from backend.services import audit, diary_store, query_corrections
 from backend.services.actors import Actor
 from backend.services.errors import Conflict, Forbidden, Invalid, NotFound
 from backend.services.plans import local_today
@@ -74,7 +74,7 @@ def _check_target(session: Session, participant: Participant, target: Target, no
         if not participant.c1d1 <= target.date <= today:
             first = participant.c1d1.isoformat()
             raise Invalid({"target_date": f"must be a diary day, from {first} to {today.isoformat()}"})
-        entry = diary.entry_on(session, participant.id, target.date)
+        entry = diary_store.entry_on(session, participant.id, target.date)
         return Target(kind, entry.id if entry else None, target.date, target.field)
     if kind is TargetKind.PARTICIPANT:
         return Target(kind, participant.id, None, target.field)

@@ -23,7 +23,8 @@ from backend.domain.localtime import day_bounds, to_local
 from backend.models import BpReading, DoseLog, Participant, Site
 from backend.services import team_waits, travel
 from backend.services.actors import Actor
-from backend.services.diary import check_range, entry_on, logs_between, me
+from backend.services.diary import check_range, logs_between, me
+from backend.services.diary_store import entry_on
 from backend.services.plan_cache import current_plan
 from backend.services.plans import local_today, protocol_of
 

@@ -13,8 +13,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Date, Float, Integer, Select, bindparam, cast, literal, null, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    Date,
+    Float,
+    Integer,
+    bindparam,
+    cast,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from backend.domain.calendar import CycleStart, DoseChangeRecord, HoldPeriod, TreatmentPlan, WaitPeriod
@@ -48,14 +61,14 @@ def _plan(
     )
 
 
-def _plan_rows() -> Select:
+def _plan_rows() -> CompoundSelect[*tuple[Any, ...]]:
     """Confirmed cycle starts (with ``confirmed_late_through``), holds, dose changes and
     wait-for-team days of the ``ids`` parameter as one UNION ALL.
 
     This is on every diary request's path: one round trip, plain columns rather than ORM
     objects, and built once (the expanding ``ids`` parameter keeps SQLAlchemy's compiled cache hot).
     """
-    ids = bindparam("ids", expanding=True)
+    ids: BindParameter[list[str]] = bindparam("ids", expanding=True)
     no_int, no_date, no_float = cast(null(), Integer), cast(null(), Date), cast(null(), Float)
     cycles = select(
         literal("cycle").label("kind"),

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from backend.domain.data_queries import TargetKind
 from backend.models import AuditEvent, DataQuery
-from backend.services import diary, participants, report_corrections
+from backend.services import diary, diary_store, participants, report_corrections
 from backend.services.actors import Actor
 from backend.services.errors import Invalid
 
@@ -38,7 +38,7 @@ def _dose_day(
     assert query.target_date is not None
     entry = dict(values)
     source_detail = entry.pop("source_detail")
-    existing = diary.entry_on(session, query.participant_id, query.target_date)
+    existing = diary_store.entry_on(session, query.participant_id, query.target_date)
     version = existing.version if existing is not None else 0
     log, created = diary.put_site_dose(
         session,
