@@ -18,7 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.domain import calendar, diary
+from backend.domain import calendar, diary, plan_checks
 from backend.domain.calendar import CycleStart, TreatmentPlan
 from backend.models import Cycle, DoseLog, Participant
 from backend.services import audit
@@ -81,7 +81,7 @@ def _cycle_preview(
     if latest.number > 1 and latest.start == start_date:  # a repeated confirmation, e.g. a retry
         message = f"cycle {latest.number} was already confirmed for {start_date.isoformat()}"
         raise conflict("start_date", message)
-    error = calendar.check_cycle_confirmation(plan, start_date)
+    error = plan_checks.check_cycle_confirmation(plan, start_date)
     if error:
         raise Invalid({"start_date": error})
     not_in_future(participant, start_date, "start_date", now)

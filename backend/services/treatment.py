@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.domain import calendar
+from backend.domain import plan_checks
 from backend.domain.calendar import HoldPeriod
 from backend.models import DoseChange, Hold, Participant, ParticipantStatus
 from backend.services import audit
@@ -122,7 +122,7 @@ def add_hold(
     participant = on_treatment(session, actor, participant_id, INVESTIGATOR_ROLES)
     in_window(participant, now, start_date=start_date, end_date=end_date)
     plan = load_plan(session, participant)
-    error = calendar.check_hold(plan, start_date, end_date)
+    error = plan_checks.check_hold(plan, start_date, end_date)
     if error:
         if end_date is not None and end_date < start_date:
             raise Invalid({"end_date": error})
@@ -162,7 +162,7 @@ def end_hold(
         raise NotFound("hold not found")
     in_window(participant, now, end_date=end_date)
     plan = load_plan(session, participant)
-    error = calendar.check_hold_end(plan, HoldPeriod(hold.start_date, hold.end_date), end_date)
+    error = plan_checks.check_hold_end(plan, HoldPeriod(hold.start_date, hold.end_date), end_date)
     if error:
         if end_date < hold.start_date:
             raise Invalid({"end_date": error})
@@ -199,7 +199,7 @@ def change_dose(
     in_window(participant, now, effective_date=effective_date)
     plan = load_plan(session, participant)
     treatment = protocol_of(participant).treatment
-    error = calendar.check_dose_change(plan, treatment, effective_date, dose_mg)
+    error = plan_checks.check_dose_change(plan, treatment, effective_date, dose_mg)
     if error:
         if dose_mg not in treatment.allowed_dose_mg:
             raise Invalid({"dose_mg": error})
@@ -237,7 +237,7 @@ def discontinue(
     """Take the participant off treatment with ``on`` as the first day off treatment."""
     participant = _scoped(session, actor, participant_id, INVESTIGATOR_ROLES)
     plan = load_plan(session, participant)
-    error = calendar.check_discontinuation(plan, on)
+    error = plan_checks.check_discontinuation(plan, on)
     if error:
         if plan.discontinued_on is not None:
             raise Conflict(error)

@@ -17,15 +17,17 @@ from backend.domain.calendar import (
     DoseChangeRecord,
     HoldPeriod,
     TreatmentPlan,
+    current_cycle,
+    day_info,
+    days,
+    planned_next_start,
+)
+from backend.domain.plan_checks import (
     check_cycle_confirmation,
     check_discontinuation,
     check_dose_change,
     check_hold,
     check_hold_end,
-    current_cycle,
-    day_info,
-    days,
-    planned_next_start,
 )
 from backend.domain.protocol import Treatment, get_protocol
 from tests.helpers import PLAN_C1D1, SKB, make_plan
