@@ -88,7 +88,7 @@ def write_entry(
     (which raises the caller's field error).
     """
     log, created = lock_or_insert(session, participant, d, stored)
-    common = {"participant_id": participant.id, "site_id": participant.site_id, "now": now}
+    common: dict[str, Any] = {"participant_id": participant.id, "site_id": participant.site_id, "now": now}
     if created:
         audit.record(
             session,

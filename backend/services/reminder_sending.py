@@ -39,7 +39,7 @@ def due_condition(now: datetime | Any) -> ColumnElement[bool]:
     return and_(Reminder.status == "pending", Reminder.due_at <= now)
 
 
-def due_reminders_query(now: datetime, limit: int = BATCH) -> Select[tuple[Reminder]]:
+def due_reminders_query(now: datetime, limit: int = BATCH) -> Select[Reminder]:
     """The sender's selection: the oldest due rows first, one batch."""
     return select(Reminder).where(due_condition(now)).order_by(Reminder.due_at).limit(limit)
 
