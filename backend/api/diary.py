@@ -11,7 +11,8 @@ from marshmallow import Schema, fields, validate
 
 from backend import clock
 from backend.api.access import SECURITY, allow, device_actor, staff_actor
-from backend.api.fields import Day, Instant, Reason, check_instant
+from backend.api.dose_schemas import DoseLogOut, PatientDoseIn, RangeArgs, SiteDoseIn
+from backend.api.fields import check_instant
 from backend.api.fields import parse_day as fields_parse_day
 from backend.db import db
 from backend.domain import instruction
@@ -23,58 +24,6 @@ from backend.services.scope import WRITE_ROLES
 blp = Blueprint("diary", __name__, url_prefix="/api/v1", description="Dosing diary")
 
 DEVICE_TIME_HEADER = "X-Device-Time"
-
-
-class RangeArgs(Schema):
-    start = Day(data_key="from", load_default=None, metadata={"description": "first date (local)"})
-    end = Day(data_key="to", load_default=None, metadata={"description": "last date, inclusive"})
-
-
-class DoseIn(Schema):
-    taken = fields.Boolean(required=True)
-    taken_at = Instant(load_default=None, allow_none=True)
-    dose_mg = fields.Float(
-        load_default=None, allow_none=True, validate=validate.Range(min=0, min_inclusive=False, max=10000)
-    )
-    vomited_after = fields.Boolean(load_default=False)
-    missed_reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
-
-
-class PatientDoseIn(DoseIn):
-    reason_for_change = Reason(load_default=None, allow_none=True)
-
-
-class SiteDoseIn(DoseIn):
-    reason = Reason(required=True)
-    source_detail = fields.String(
-        required=True,
-        validate=validate.Length(min=2, max=200),
-        metadata={"description": 'how the site learned it, e.g. "phone call", "pill count"'},
-    )
-
-
-class DoseLogOut(Schema):
-    id = fields.String(required=True)
-    date = fields.Date(attribute="local_date", required=True)
-    taken = fields.Boolean(required=True)
-    taken_at = fields.AwareDateTime(required=True, allow_none=True)
-    dose_mg = fields.Float(required=True, allow_none=True)
-    vomited_after = fields.Boolean(required=True)
-    missed_reason = fields.String(required=True, allow_none=True)
-    note = fields.String(required=True, allow_none=True)
-    entered_by = fields.String(required=True)
-    entered_at = fields.AwareDateTime(required=True)
-    device_time = fields.AwareDateTime(required=True, allow_none=True)
-    device_timezone = fields.String(
-        required=True, allow_none=True, metadata={"description": "the phone's zone"}
-    )
-    source = fields.String(required=True)
-    source_detail = fields.String(required=True, allow_none=True)
-    late = fields.Boolean(attribute="is_late", required=True)
-    deviation = fields.Boolean(attribute="is_deviation", required=True)
-    flags = fields.List(fields.String(), required=True)
-    version = fields.Integer(required=True)
 
 
 _MOVED = "a change of time zone moved this day's dose off the dose time (12 h after the previous dose)"
@@ -140,6 +89,8 @@ class InstructionOut(Schema):
 class SiteContactOut(Schema):
     phone_day = fields.String(required=True, allow_none=True, metadata={"description": "E.164"})
     phone_night = fields.String(required=True, allow_none=True, metadata={"description": "E.164"})
+
+
 class TravelPromptOut(Schema):
     device_timezone = fields.String(required=True, metadata={"description": "the phone's zone"})
     timezone = fields.String(required=True, metadata={"description": "the participant's zone (home)"})

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from backend.api.diary import DoseIn
+from backend.api.dose_schemas import DoseIn
 from backend.api.fields import Day, Instant, Reason
 from backend.api.schemas import AuditEventOut
 from backend.domain.bp import DIASTOLIC_BOUNDS, PULSE_BOUNDS, SYSTOLIC_BOUNDS
