@@ -199,7 +199,8 @@ def _audit_and_alert(
         site_id=participant.site_id,
     )
     evidence_item = {"kind": "bp_reading", "reading_id": reading.id, "sitting_id": reading.sitting_id}
-    raised = common.raise_all(session, participant, findings, evidence_item, [reading.advice_shown], now)
+    shown = [reading.advice_shown] if reading.advice_shown is not None else []
+    raised = common.raise_all(session, participant, findings, evidence_item, shown, now)
     for alert in raised:
         team_waits.start_for(session, participant, alert, now)
     return raised
@@ -243,7 +244,7 @@ def _with_persistence(
     rules: BpRules,
     assessment: bp.SittingAssessment,
     until: datetime,
-) -> tuple[list[Finding], str | None]:
+) -> tuple[list[Finding], str]:
     """The sitting's findings and advice, plus persistent hypertension once a confirmed grade 2+ repeats."""
     findings, advice_key = list(assessment.findings), assessment.advice_key
     if assessment.grade >= 2 and not assessment.repeat_requested:

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from backend import clock
 from backend.models import DeliveryAttempt, Notification, PushSubscription
@@ -90,9 +90,9 @@ def _start(session_factory: SessionFactory, row: Any, token: str) -> tuple[int, 
         if not moved:
             return None
         attempt_id = session.execute(
-            DeliveryAttempt.__table__.insert()
+            insert(DeliveryAttempt)
             .values(notification_id=row.id, attempted_at=wall, attempt=tries, outcome="started")
-            .returning(DeliveryAttempt.__table__.c.id)
+            .returning(DeliveryAttempt.id)
         ).scalar_one()
     return attempt_id, tries
 
