@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from backend.db import UTCDateTime
 from backend.domain.i18n import text
-from backend.models import Alert, Notification, Participant, PushSubscription, Site, StaffUser
+from backend.models import Alert, AlertStatus, Notification, Participant, PushSubscription, Site, StaffUser
 from backend.services import outbox
 from backend.services.context import context_of
 from backend.services.plans import protocol_of
@@ -171,7 +171,7 @@ def _escalation_candidates(opened_by: datetime | Any) -> ColumnElement[bool]:
     """Urgent alerts still open, never escalated, opened by ``opened_by``."""
     return and_(
         Alert.severity == "urgent",
-        Alert.status == "open",
+        Alert.status == AlertStatus.OPEN,
         Alert.escalated_at.is_(None),
         Alert.opened_at <= opened_by,
     )

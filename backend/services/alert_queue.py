@@ -15,7 +15,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from backend.domain.findings import SEVERITIES
-from backend.models import Alert
+from backend.models import Alert, AlertStatus
 from backend.services import audit, team_waits
 from backend.services.actors import Actor
 from backend.services.errors import Conflict, NotFound
@@ -95,7 +95,7 @@ def acknowledge(
     ends the wait-for-team state the alert opened (:mod:`backend.services.team_waits`).
     """
     alert = _actionable(session, actor, alert_id)
-    if alert.status != "open":
+    if alert.status != AlertStatus.OPEN:
         raise Conflict(f"alert is already {alert.status}")
     if decision is not None:
         team_waits.decide(session, actor, alert, decision, note, now)
@@ -106,7 +106,7 @@ def acknowledge(
         "alert.acknowledge",
         note=note,
         now=now,
-        status="acknowledged",
+        status=AlertStatus.ACKNOWLEDGED,
         acknowledged_by=actor.id,
         acknowledged_at=now,
         acknowledge_note=note,
@@ -122,7 +122,7 @@ def record_decision(
     resolved alert is a Conflict (409).
     """
     alert = _actionable(session, actor, alert_id)
-    if alert.status == "resolved":
+    if alert.status == AlertStatus.RESOLVED:
         raise Conflict("alert is already resolved")
     team_waits.decide(session, actor, alert, decision, note, now)
     return alert
@@ -137,7 +137,7 @@ def resolve(
     ``decision`` (422): closing it must never leave the patient waiting for a call forever.
     """
     alert = _actionable(session, actor, alert_id)
-    if alert.status == "resolved":
+    if alert.status == AlertStatus.RESOLVED:
         raise Conflict("alert is already resolved")
     team_waits.check_decision(session, alert, decision, resolving=True)
     if decision is not None:
@@ -149,7 +149,7 @@ def resolve(
         "alert.resolve",
         note=note,
         now=now,
-        status="resolved",
+        status=AlertStatus.RESOLVED,
         resolved_by=actor.id,
         resolved_at=now,
         resolution_note=note,

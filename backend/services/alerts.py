@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.domain.findings import SEVERITIES, Finding
-from backend.models import Alert, Participant
+from backend.models import Alert, AlertStatus, Participant
 from backend.services import alert_notices, audit
 from backend.services.actors import SYSTEM
 from backend.services.locks import lock_participant
@@ -119,7 +119,7 @@ def _open_alert(
         kind=kind_of(finding.rule_id),
         rule_id=finding.rule_id,
         severity=finding.severity,
-        status="open",
+        status=AlertStatus.OPEN,
         title=finding.title,
         source=finding.source,
         evidence=[entry],

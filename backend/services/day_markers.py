@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from backend.db import insert_for, new_id
 from backend.domain.localtime import local_date, to_local
-from backend.models import Participant, Reminder
+from backend.models import Participant, Reminder, ReminderStatus
 
 ACTIVE_STATUSES = ("on_treatment",)
 
@@ -39,7 +39,7 @@ def add_marker(
             sequence=sequence,
             due_at=now,
             expires_at=now,
-            status="done",
+            status=ReminderStatus.DONE,
             created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["participant_id", "kind", "local_date", "sequence"])

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from backend import clock
-from backend.models import DeliveryAttempt, Notification, PushSubscription
+from backend.models import DeliveryAttempt, Notification, NotificationStatus, PushSubscription
 from backend.notify.email import EmailError
 from backend.notify.transport import PUSH_WORKERS, Transport  # noqa: F401 - re-exported
 from backend.notify.webpush import MAX_ATTEMPTS, PushMessage, PushResult, backoff_seconds
@@ -82,9 +82,11 @@ def _start(session_factory: SessionFactory, row: Any, token: str) -> tuple[int, 
         moved = session.execute(
             update(Notification)
             .where(
-                Notification.id == row.id, Notification.status == "claimed", Notification.claim_token == token
+                Notification.id == row.id,
+                Notification.status == NotificationStatus.CLAIMED,
+                Notification.claim_token == token,
             )
-            .values(status="sending", attempts=tries, lease_until=wall + IN_FLIGHT_LEASE)
+            .values(status=NotificationStatus.SENDING, attempts=tries, lease_until=wall + IN_FLIGHT_LEASE)
             .execution_options(synchronize_session=False)
         ).rowcount
         if not moved:
@@ -104,12 +106,12 @@ def _finish(
     wall = clock.now()
     values: dict[str, Any] = {"claim_token": None, "lease_until": None, "last_error": result.error}
     if result.ok:
-        values.update(status="sent", sent_at=wall)
+        values.update(status=NotificationStatus.SENT, sent_at=wall)
     elif result.retryable and tries < MAX_ATTEMPTS:
         delay = backoff_seconds(tries, result.retry_after_seconds)
-        values.update(status="pending", next_attempt_at=wall + timedelta(seconds=delay))
+        values.update(status=NotificationStatus.PENDING, next_attempt_at=wall + timedelta(seconds=delay))
     else:
-        values.update(status="failed")
+        values.update(status=NotificationStatus.FAILED)
     with session_factory() as session:
         session.execute(
             update(DeliveryAttempt)
@@ -126,7 +128,9 @@ def _finish(
         session.execute(
             update(Notification)
             .where(
-                Notification.id == row.id, Notification.status == "sending", Notification.claim_token == token
+                Notification.id == row.id,
+                Notification.status == NotificationStatus.SENDING,
+                Notification.claim_token == token,
             )
             .values(**values)
             .execution_options(synchronize_session=False)
@@ -154,7 +158,7 @@ def _drop(session_factory: SessionFactory, row: Any, token: str, reason: str) ->
         session.execute(
             update(Notification)
             .where(Notification.id == row.id, Notification.claim_token == token)
-            .values(status="dropped", last_error=reason, claim_token=None, lease_until=None)
+            .values(status=NotificationStatus.DROPPED, last_error=reason, claim_token=None, lease_until=None)
             .execution_options(synchronize_session=False)
         )
 
@@ -217,7 +221,7 @@ def send_claimed(
             s.id: s
             for s in session.execute(select(subscriptions).where(subscriptions.c.id.in_(wanted))).all()
         }
-    rows = [r for r in rows if r.status == "claimed"]
+    rows = [r for r in rows if r.status == NotificationStatus.CLAIMED]
     if not rows:
         return 0
     workers = max(1, min(transport.max_workers, len(rows)))

@@ -16,7 +16,15 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
-from backend.models import DeliveryAttempt, Notification, PushSubscription, Reminder, StaffUser
+from backend.models import (
+    DeliveryAttempt,
+    Notification,
+    NotificationStatus,
+    PushSubscription,
+    Reminder,
+    ReminderStatus,
+    StaffUser,
+)
 from backend.services.actors import Actor
 from backend.services.alert_queue import get_alert
 from backend.services.errors import NotFound
@@ -51,11 +59,11 @@ def _state(n: Notification) -> str:
     """One word for a notice: queued, sending, sent, retrying, failed, given_up, dropped, opened."""
     if n.clicked_at is not None:
         return "opened"
-    if n.status == "sent":
+    if n.status == NotificationStatus.SENT:
         return "sent"
-    if n.status == "pending":
+    if n.status == NotificationStatus.PENDING:
         return "retrying" if n.attempts else "queued"
-    if n.status == "failed":
+    if n.status == NotificationStatus.FAILED:
         return "given_up" if n.attempts > 1 else "failed"
     return n.status  # claimed, sending, dropped
 
@@ -76,7 +84,7 @@ def notice_view(n: Notification, attempts: list[dict[str, Any]], label: str | No
         "shown_at": n.shown_at,
         "clicked_at": n.clicked_at,
         "attempts": n.attempts,
-        "next_attempt_at": n.next_attempt_at if n.status == "pending" else None,
+        "next_attempt_at": n.next_attempt_at if n.status == NotificationStatus.PENDING else None,
         "last_error": n.last_error,
         "history": attempts,
     }
@@ -115,13 +123,13 @@ def alert_ledger(session: Session, actor: Actor, alert_id: str) -> dict[str, Any
 
 def _reminder_state(r: Reminder, notices: list[Notification]) -> tuple[str, str | None]:
     """planned, queued, sent, opened, skipped, dropped or failed, and the reason where there is one."""
-    if r.status == "pending":
+    if r.status == ReminderStatus.PENDING:
         return "planned", None
-    if r.status == "cancelled":
+    if r.status == ReminderStatus.CANCELLED:
         return "skipped", r.status_reason
-    if r.status == "unsubscribed":
+    if r.status == ReminderStatus.UNSUBSCRIBED:
         return "skipped", "no push subscription"
-    if r.status == "dropped":
+    if r.status == ReminderStatus.DROPPED:
         return "dropped", r.status_reason or "past the make-up cut-off"
     states = {_state(n) for n in notices}
     if "opened" in states:

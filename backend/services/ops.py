@@ -16,7 +16,7 @@ from sqlalchemy import CursorResult, Engine, Result, bindparam, func, select, te
 from sqlalchemy.orm import Session
 
 from backend.db import UTCDateTime
-from backend.models import Notification, SchedulerHeartbeat
+from backend.models import Notification, NotificationStatus, SchedulerHeartbeat
 
 MAX_DELIVERY_WAIT = timedelta(minutes=2)
 HEARTBEAT = "scheduler"
@@ -84,7 +84,9 @@ def readiness(
             ).scalar()
             oldest_due = conn.execute(
                 select(func.min(Notification.next_attempt_at)).where(
-                    Notification.status.in_(("pending", "claimed", "sending")),
+                    Notification.status.in_(
+                        (NotificationStatus.PENDING, NotificationStatus.CLAIMED, NotificationStatus.SENDING)
+                    ),
                     Notification.next_attempt_at <= now,
                 )
             ).scalar()

@@ -31,7 +31,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from backend import clock
 from backend.db import UTCDateTime, after_commit, insert_for, new_id
-from backend.models import DeliveryAttempt, Notification
+from backend.models import DeliveryAttempt, Notification, NotificationStatus
 
 # Re-exported for callers that know the outbox only (the transport lives with the senders).
 from backend.notify.transport import PUSH_WORKERS as PUSH_WORKERS
@@ -104,7 +104,7 @@ def enqueue(
             expires_at=expires_at,
             attempts=0,
             next_attempt_at=due_at,
-            status="pending",
+            status=NotificationStatus.PENDING,
             alert_id=alert_id,
             created_at=now,
         )
@@ -132,8 +132,11 @@ def due_condition(
     return and_(
         Notification.sent_at.is_(None),
         or_(
-            and_(Notification.status == "pending", Notification.next_attempt_at <= now),
-            and_(Notification.status.in_(("claimed", "sending")), Notification.lease_until <= wall),
+            and_(Notification.status == NotificationStatus.PENDING, Notification.next_attempt_at <= now),
+            and_(
+                Notification.status.in_((NotificationStatus.CLAIMED, NotificationStatus.SENDING)),
+                Notification.lease_until <= wall,
+            ),
         ),
     )
 
@@ -158,7 +161,7 @@ def claim(session: Session, now: datetime, limit: int = CLAIM_BATCH) -> Claim:
     token = secrets.token_hex(16)
     expired = [row.id for row in rows if row.expires_at is not None and row.expires_at <= now]
     claimed = [row.id for row in rows if row.id not in set(expired)]
-    in_flight = [row.id for row in rows if row.status == "sending"]
+    in_flight = [row.id for row in rows if row.status == NotificationStatus.SENDING]
     if in_flight:
         session.execute(
             update(DeliveryAttempt)
@@ -169,13 +172,22 @@ def claim(session: Session, now: datetime, limit: int = CLAIM_BATCH) -> Claim:
         session.execute(
             update(Notification)
             .where(Notification.id.in_(expired))
-            .values(status="dropped", last_error="expired before it could be sent", claim_token=None)
+            .values(
+                status=NotificationStatus.DROPPED,
+                last_error="expired before it could be sent",
+                claim_token=None,
+            )
         )
     if claimed:
         session.execute(
             update(Notification)
             .where(Notification.id.in_(claimed))
-            .values(status="claimed", claimed_at=wall, lease_until=wall + CLAIM_LEASE, claim_token=token)
+            .values(
+                status=NotificationStatus.CLAIMED,
+                claimed_at=wall,
+                lease_until=wall + CLAIM_LEASE,
+                claim_token=token,
+            )
         )
     return Claim(claimed, token)
 
@@ -185,7 +197,9 @@ def oldest_due_wait(session: Session, now: datetime) -> float | None:
     oldest = session.scalar(
         select(Notification.next_attempt_at)
         .where(
-            Notification.status.in_(("pending", "claimed", "sending")),
+            Notification.status.in_(
+                (NotificationStatus.PENDING, NotificationStatus.CLAIMED, NotificationStatus.SENDING)
+            ),
             Notification.next_attempt_at <= now,
         )
         .order_by(Notification.next_attempt_at)

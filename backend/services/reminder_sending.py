@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from backend.db import UTCDateTime
 from backend.domain.diary import make_up_window
 from backend.domain.i18n import text
-from backend.models import Participant, PushSubscription, Reminder
+from backend.models import Participant, PushSubscription, Reminder, ReminderStatus
 from backend.services import outbox, reminders
 from backend.services.alert_notices import iso_utc
 from backend.services.job_isolation import guarded
@@ -36,7 +36,7 @@ PUSH_KINDS = {("dose", 0): "dose_reminder", ("dose", 1): "dose_followup", ("bp",
 
 def due_condition(now: datetime | Any) -> ColumnElement[bool]:
     """Reminder rows due by ``now`` (served by ``ix_reminders_due`` on status, due_at)."""
-    return and_(Reminder.status == "pending", Reminder.due_at <= now)
+    return and_(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
 
 
 def due_reminders_query(now: datetime, limit: int = BATCH) -> Select[Reminder]:
@@ -115,17 +115,23 @@ def _send_or_settle(session: Session, batch: _Batch, row: Reminder, now: datetim
     """Queue a due row's pushes if it is still wanted, else drop, cancel or move it; messages queued."""
     participant = batch.participants[row.participant_id]
     if row.expires_at <= now:
-        row.status, row.status_reason = "dropped", EXPIRED
+        row.status, row.status_reason = ReminderStatus.DROPPED, EXPIRED
         return 0
     is_logged = (participant.id, row.local_date) in batch.logged
     work = partial(_due_check, participant, batch.plans, row, is_logged)
     checked = guarded("enqueue_due_reminders", participant, work, now, session)
     if checked is None:  # reported; never retried every minute
-        row.status, row.status_reason = "dropped", "the participant's calendar could not be worked out"
+        row.status, row.status_reason = (
+            ReminderStatus.DROPPED,
+            "the participant's calendar could not be worked out",
+        )
         return 0
     item, ttl_until = checked
     if item is None:
-        row.status, row.status_reason = "cancelled", reminders.unwanted_reason(row.kind, is_logged)
+        row.status, row.status_reason = (
+            ReminderStatus.CANCELLED,
+            reminders.unwanted_reason(row.kind, is_logged),
+        )
         return 0
     if item.due_at != row.due_at:  # time zone or reminder time changed: wait for the new instant
         row.due_at, row.expires_at = item.due_at, item.expires_at
@@ -159,7 +165,7 @@ def _queue_pushes(
     now: datetime,
 ) -> int:
     """One outbox message per subscribed device (``unsubscribed`` when there is none)."""
-    row.status = "queued" if targets else "unsubscribed"
+    row.status = ReminderStatus.QUEUED if targets else ReminderStatus.UNSUBSCRIBED
     envelope = {
         "message": _reminder_payload(row, participant),
         "ttl_until": iso_utc(ttl_until),

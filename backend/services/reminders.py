@@ -30,7 +30,7 @@ from backend.db import UTCDateTime, after_commit, insert_for, new_id
 from backend.domain.calendar import TreatmentPlan, bp_due_on, day_info
 from backend.domain.diary import make_up_window
 from backend.domain.localtime import day_bounds, local_date, local_instant
-from backend.models import AuditEvent, DoseLog, Participant, Reminder, SchedulerHeartbeat
+from backend.models import AuditEvent, DoseLog, Participant, Reminder, ReminderStatus, SchedulerHeartbeat
 from backend.services import day_markers, travel
 from backend.services.day_markers import ACTIVE_STATUSES
 from backend.services.job_isolation import guarded
@@ -182,17 +182,24 @@ def _reconcile(row: Reminder, item: PlannedReminder | None, is_logged: bool, now
     if row.status not in ("pending", "cancelled"):
         return False
     if item is not None and item.expires_at <= now:
-        if row.status != "pending":
+        if row.status != ReminderStatus.PENDING:
             return False
-        row.status, row.status_reason = "dropped", EXPIRED  # the scheduler was down past its useful life
+        row.status, row.status_reason = (
+            ReminderStatus.DROPPED,
+            EXPIRED,
+        )  # the scheduler was down past its useful life
         return True
     if item is None:
-        if row.status != "pending":
+        if row.status != ReminderStatus.PENDING:
             return False
-        row.status, row.status_reason = "cancelled", unwanted_reason(row.kind, is_logged)
+        row.status, row.status_reason = ReminderStatus.CANCELLED, unwanted_reason(row.kind, is_logged)
         return True
-    if row.status == "cancelled" or row.due_at != item.due_at or row.expires_at != item.expires_at:
-        row.status, row.status_reason = "pending", None
+    if (
+        row.status == ReminderStatus.CANCELLED
+        or row.due_at != item.due_at
+        or row.expires_at != item.expires_at
+    ):
+        row.status, row.status_reason = ReminderStatus.PENDING, None
         row.due_at, row.expires_at = item.due_at, item.expires_at
         return True
     return False
@@ -208,7 +215,7 @@ def _new_row(participant_id: str, item: PlannedReminder, now: datetime) -> dict[
         "sequence": item.sequence,
         "due_at": item.due_at,
         "expires_at": item.expires_at,
-        "status": "pending",
+        "status": ReminderStatus.PENDING,
         "created_at": now,
     }
 
