@@ -68,7 +68,9 @@ def _database(path: Path, with_people: bool, push_url: str) -> str:
     ops.upgrade(url)
     if not with_people:
         return url
-    app = create_app({"ENV": {"DATABASE_URL": url, "INSTANCE_PATH": str(path.parent / "instance")}})
+    # The bench's push service listens on loopback: allowed here only (the product refuses it).
+    env = {"DATABASE_URL": url, "INSTANCE_PATH": str(path.parent / "instance"), "PUSH_ALLOW_LOOPBACK": "1"}
+    app = create_app({"ENV": env})
     admin = Actor(kind="system", id="bench", label="bench", role="admin")
     with app.app_context(), db.session_scope() as session:
         site = sites.create_site(
@@ -95,6 +97,7 @@ def _database(path: Path, with_people: bool, push_url: str) -> str:
                 auth=AUTH,
                 user_agent="bench",
                 now=START,
+                policy=app.config["SETTINGS"].push_endpoints,
             )
     return url
 
@@ -102,7 +105,13 @@ def _database(path: Path, with_people: bool, push_url: str) -> str:
 def _replay(url: str, instance: Path, weeks: int) -> float:
     """Wall seconds of one ``scheduler tick --now --until --every 5`` subprocess."""
     end = START + timedelta(weeks=weeks)
-    env = {**os.environ, "DATABASE_URL": url, "INSTANCE_PATH": str(instance), "RATELIMIT_ENABLED": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "INSTANCE_PATH": str(instance),
+        "RATELIMIT_ENABLED": "0",
+        "PUSH_ALLOW_LOOPBACK": "1",
+    }
     command = [
         sys.executable,
         "-m",
