@@ -60,3 +60,26 @@ def test_every_screen_reads_cleanly_at_360(browsing, live_server, diary, languag
         assert page.evaluate(BROKEN_LABELS) == [], f"{screen}: a tab label breaks inside a word"
         screenshot(page, f"patient-{screen}-{language}-360-clean")
     browsing.problems.assert_clean()
+
+
+def test_the_current_tab_stays_marked_when_a_changed_profile_redraws_the_navigation(
+    browsing, live_server, diary
+) -> None:
+    """The app starts from the copy of /me kept on the phone and asks the server meanwhile; when
+    the answer differs (here: the site changed its phone numbers) the navigation is drawn again.
+    The tab of the screen shown must keep aria-current="page" (a screen reader's "current page"),
+    also when the redraw comes after the screen's own route (a full run once lost it)."""
+    _context, page = activate(browsing, live_server, "p4", "en")
+    page.locator("#nav a[data-screen=calendar]").click()
+    expect(page.locator("#nav a[data-screen=calendar]")).to_have_attribute("aria-current", "page")
+    phones = {"phone_day": "+862411112222", "phone_night": "+8613800001111", "reason": "numbers for patients"}
+    answer = live_server.api("PATCH", f"/sites/{live_server.world.sites['a']}", "admin", json=phones)
+    assert answer.status_code == 200, answer.text
+    with page.expect_response(lambda response: response.url.endswith("/api/v1/me")):
+        page.reload()
+    # The refreshed profile (with the new numbers) has been applied: the chrome was redrawn.
+    page.wait_for_function("() => document.querySelector('#nav a[data-screen=calendar]') !== null")
+    page.wait_for_timeout(300)
+    expect(page.locator("#nav a[data-screen=calendar]")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#nav a[aria-current]")).to_have_count(1)
+    browsing.problems.assert_clean()

@@ -101,8 +101,20 @@ function renderChrome() {
       h('span', { class: 'nav-icon', 'aria-hidden': 'true', text: NAV_ICONS[name] }),
       h('span', { class: 'nav-label', text: t(`nav.${name}`) })))))
     : null);
+  markCurrentTab();
   pendingEntries().then((entries) => {
     document.getElementById('pending').textContent = entries.length ? t('outbox.pending', { count: entries.length }) : '';
+  });
+}
+
+/** The tab of the screen in the URL carries aria-current="page" (after every route and every
+ * redraw of the navigation: a refreshed /me redraws it while the screen stays). */
+function markCurrentTab() {
+  const [name] = (location.hash.slice(1) || 'today').split('/');
+  document.querySelectorAll('#nav a').forEach((link) => {
+    const current = link.dataset.screen === (name === 'day' ? 'calendar' : name);
+    if (current) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
   });
 }
 
@@ -110,11 +122,7 @@ async function route() {
   if (!context.participant) return;
   const [name, param] = (location.hash.slice(1) || 'today').split('/');
   const screen = SCREENS[name] ?? showToday;
-  document.querySelectorAll('#nav a').forEach((link) => {
-    const current = link.dataset.screen === (name === 'day' ? 'calendar' : name);
-    if (current) link.setAttribute('aria-current', 'page');
-    else link.removeAttribute('aria-current');
-  });
+  markCurrentTab();
   // Each route renders into its own container, shown only if no later route started meanwhile:
   // a slow screen must not overwrite the one the user has moved on to.
   const view = h('div', { class: 'view' });
