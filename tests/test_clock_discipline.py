@@ -35,7 +35,7 @@ def test_nothing_reads_the_wall_clock_but_backend_clock() -> None:
 
 
 def test_the_guard_sees_a_wall_clock_read() -> None:
-    # real clock: these are strings the guard must catch; nothing here reads the clock
-    assert WALL_CLOCK.search("today = date.today()")
-    assert WALL_CLOCK.search("x = datetime.now(UTC)")
+    # These are strings the guard must catch; nothing here reads the clock.
+    assert WALL_CLOCK.search("today = date.today()")  # real clock: a string, not a read
+    assert WALL_CLOCK.search("x = datetime.now(UTC)")  # real clock: a string, not a read
     assert not WALL_CLOCK.search("now = clock.now()")

@@ -78,8 +78,8 @@ def verify_vapid(authorization: str | None, audience: str) -> tuple[str | None, 
     if json.loads(_unb64url(header_b64)).get("alg") != "ES256":
         raise ValueError("VAPID JWT alg must be ES256")
     claims = json.loads(_unb64url(payload_b64))
-    # real clock: a push service checks exp on its own clock; in-process, time-machine moves it too
-    now = time.time()
+    # A push service checks exp on its own clock; in-process, time-machine moves it too.
+    now = time.time()  # real clock: the push service's own clock, as a real one has
     if claims.get("aud") != audience:
         raise ValueError(f"aud {claims.get('aud')!r} != {audience!r}")
     if not now < int(claims.get("exp", 0)) <= now + 24 * 3600:
