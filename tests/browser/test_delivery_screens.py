@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,7 +22,7 @@ from backend import clock
 from backend.db import db
 from backend.models import Participant, StaffUser
 from backend.services import delivery
-from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.browser.conftest import ARTIFACTS, CHECKS, screenshot
 from tests.browser.dashboard import LANGUAGES, fever, high_bp, staff_page
 from tests.scheduler import conftest as scheduler
 from tests.scheduler.conftest import tick
@@ -36,7 +35,6 @@ smtp_sink = scheduler.smtp_sink
 transport = scheduler.transport
 
 RAW = re.compile(r"\b[0-9a-f]{32}\b|\b[a-z]+_[a-z_]+\b|\bnull\b|\bundefined\b|NaN|(?<![@.])\bsite\.[a-z]+\.")
-CHECKS = (Path(__file__).parent / "a11y_checks.js").read_text(encoding="utf-8")
 # Targets under 48 x 48 px inside ``root`` (a11y_checks.js's rule, for this issue's sections).
 SMALL_IN = """(root) => [...document.querySelectorAll(
     `${root} :is(button, a[href], select, input, textarea, summary)`)]

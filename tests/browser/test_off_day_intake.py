@@ -7,18 +7,15 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from backend import clock
 from backend.domain.localtime import local_date
-from tests.browser.conftest import TIMEZONE, screenshot
+from tests.browser.conftest import CHECKS, TIMEZONE, screenshot
 
 pytestmark = pytest.mark.browser
-
-CHECKS = (Path(__file__).parent / "a11y_checks.js").read_text(encoding="utf-8")
 
 WORDS = {
     "en": {
